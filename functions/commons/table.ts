@@ -1,0 +1,71 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BadRequestError } from './errors';
+
+/**
+ * Single-table keys. Every item of an org lives in the partition `ORG#<org>`, so every read is a
+ * GetItem or a Query on that partition and no org can reach another's items.
+ */
+export const keys = {
+  partition: (orgId: string) => `ORG#${orgId}`,
+  resource: (name: string) => `RESOURCE#${name}`,
+  role: (name: string) => `ROLE#${name}`,
+  session: (id: string) => `SESSION#${id}`,
+} as const;
+
+export const SORT_PREFIX = { resource: 'RESOURCE#', role: 'ROLE#', session: 'SESSION#' } as const;
+
+/**
+ * Page tokens are opaque to clients: base64url JSON of the last sort key read. A token is checked
+ * against the listing it belongs to, so a forged one can only move the cursor inside the caller's
+ * own partition and listing.
+ */
+export function encodePageToken(sortKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, sk: sortKey }), 'utf8').toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, prefix: string): string | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'v' in parsed &&
+      parsed.v === 1 &&
+      'sk' in parsed &&
+      typeof parsed.sk === 'string' &&
+      parsed.sk.startsWith(prefix)
+    ) {
+      return parsed.sk;
+    }
+  } catch {
+    // Falls through to the 400 below.
+  }
+  throw new BadRequestError('invalid next_token', [{ path: 'next_token', message: 'not a token of this listing' }]);
+}
+
+/** The cancellation reason codes of a failed transaction, one per item, or undefined. */
+export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code);
+}
+
+const TRANSIENT_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+/**
+ * Runs a transaction, again when it lost to a concurrent one (TransactionConflict), which DynamoDB
+ * reports as a cancellation rather than a retryable error. Condition failures are not retried.
+ */
+export async function withTransactionRetry<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      const transient = reasons?.some((code) => code !== undefined && TRANSIENT_REASONS.has(code));
+      const conditionFailed = reasons?.includes('ConditionalCheckFailed');
+      if (!transient || conditionFailed || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import type { OperationId } from './routes';
+import { errorResponse } from './schemas/common';
+import {
+  credentialsResponse,
+  resourceCreateInput,
+  resourceListQuery,
+  resourcePage,
+  resourceParams,
+  resourceResponse,
+  resourceUpdateInput,
+  roleInput,
+  roleParams,
+  roleResponse,
+  roleUpdateInput,
+} from './schemas/resources';
+
+/**
+ * What each operation accepts and answers. The same schemas validate requests in the handlers and
+ * generate the OpenAPI document, so the two cannot disagree.
+ */
+export interface OperationContract {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+const errors = {
+  400: { description: 'Invalid body, query or path', schema: errorResponse },
+  401: { description: 'No or bad token', schema: errorResponse },
+  403: { description: 'Authenticated but not allowed', schema: errorResponse },
+} as const;
+const notFound = { 404: { description: 'Not found (or of another org)', schema: errorResponse } } as const;
+const conflict = (description: string) => ({ 409: { description, schema: errorResponse } }) as const;
+
+export const contracts = {
+  getOpenApiDocument: {
+    responses: { 200: { description: 'The OpenAPI 3 document' } },
+  },
+  createResource: {
+    body: resourceCreateInput,
+    responses: {
+      201: { description: 'Created, with its roles', schema: resourceResponse },
+      ...errors,
+      ...conflict('Resource name or a role name already exists in the org'),
+    },
+  },
+  listResources: {
+    query: resourceListQuery,
+    responses: { 200: { description: 'A page of resources, by name', schema: resourcePage }, ...errors },
+  },
+  getResource: {
+    params: resourceParams,
+    responses: { 200: { description: 'The resource', schema: resourceResponse }, ...errors, ...notFound },
+  },
+  updateResource: {
+    params: resourceParams,
+    body: resourceUpdateInput,
+    responses: {
+      200: { description: 'Updated', schema: resourceResponse },
+      ...errors,
+      ...notFound,
+      ...conflict('New name taken, or type/subtype change while roles exist'),
+    },
+  },
+  deleteResource: {
+    params: resourceParams,
+    responses: { 204: { description: 'Deleted' }, ...errors, ...notFound, ...conflict('The resource still has roles') },
+  },
+  createRole: {
+    params: resourceParams,
+    body: roleInput,
+    responses: {
+      201: { description: 'Created', schema: roleResponse },
+      ...errors,
+      ...notFound,
+      ...conflict('Role name already exists in the org'),
+    },
+  },
+  updateRole: {
+    params: roleParams,
+    body: roleUpdateInput,
+    responses: { 200: { description: 'Updated', schema: roleResponse }, ...errors, ...notFound },
+  },
+  deleteRole: {
+    params: roleParams,
+    responses: { 204: { description: 'Deleted' }, ...errors, ...notFound },
+  },
+  revealRoleCredentials: {
+    params: roleParams,
+    responses: {
+      200: { description: 'Secret values, recorded as a `reveal` audit session', schema: credentialsResponse },
+      ...errors,
+      ...notFound,
+    },
+  },
+} as const satisfies Record<OperationId, OperationContract>;
+
+export type Contracts = typeof contracts;
+
+type Parsed<C, K extends 'params' | 'query' | 'body'> = C extends Record<K, infer S extends z.ZodType>
+  ? z.output<S>
+  : undefined;
+
+/** The validated input of an operation, typed from its contract. */
+export interface OperationRequest<Id extends OperationId> {
+  params: Parsed<Contracts[Id], 'params'>;
+  query: Parsed<Contracts[Id], 'query'>;
+  body: Parsed<Contracts[Id], 'body'>;
+}

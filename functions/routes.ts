@@ -1,0 +1,48 @@
+/**
+ * The route table: the one list of HTTP routes. The CDK stack builds the HTTP API from it, the local
+ * HTTP API serves it, each handler group dispatches on it and the OpenAPI document is generated from
+ * it. Nothing here imports handler code, so the infrastructure can read it cheaply.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Who may call a route. `public` needs no token; `authenticated` is any user of the org; `auditor`
+ * is the admin or auditor group; `admin` is the admin group only.
+ */
+export type Access = 'public' | 'authenticated' | 'auditor' | 'admin';
+
+/** A handler group is one Lambda function (one bundle) serving several routes. */
+export type HandlerGroup = 'resources' | 'openapi';
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  path: string;
+  group: HandlerGroup;
+  operationId: string;
+  access: Access;
+  summary: string;
+}
+
+export const routes = [
+  { method: 'GET', path: '/api/openapi.json', group: 'openapi', operationId: 'getOpenApiDocument', access: 'public', summary: 'The OpenAPI 3 document of this API' },
+  { method: 'POST', path: '/api/resources', group: 'resources', operationId: 'createResource', access: 'admin', summary: 'Create a resource with its roles, atomically' },
+  { method: 'GET', path: '/api/resources', group: 'resources', operationId: 'listResources', access: 'authenticated', summary: 'List the resources of the org' },
+  { method: 'GET', path: '/api/resources/{name}', group: 'resources', operationId: 'getResource', access: 'authenticated', summary: 'Get a resource by name' },
+  { method: 'PUT', path: '/api/resources/{name}', group: 'resources', operationId: 'updateResource', access: 'admin', summary: 'Replace a resource (renaming carries its roles)' },
+  { method: 'DELETE', path: '/api/resources/{name}', group: 'resources', operationId: 'deleteResource', access: 'admin', summary: 'Delete a resource that has no roles' },
+  { method: 'POST', path: '/api/resources/{name}/roles', group: 'resources', operationId: 'createRole', access: 'admin', summary: 'Add a role to a resource' },
+  { method: 'PUT', path: '/api/resources/{name}/roles/{role}', group: 'resources', operationId: 'updateRole', access: 'admin', summary: 'Replace a role of a resource' },
+  { method: 'DELETE', path: '/api/resources/{name}/roles/{role}', group: 'resources', operationId: 'deleteRole', access: 'admin', summary: 'Delete a role of a resource' },
+  { method: 'GET', path: '/api/resources/{name}/roles/{role}/credentials', group: 'resources', operationId: 'revealRoleCredentials', access: 'admin', summary: "Reveal a role's secret values (audited)" },
+] as const satisfies readonly RouteDefinition[];
+
+export type OperationId = (typeof routes)[number]['operationId'];
+
+/** The API Gateway route key of a route, e.g. `GET /api/resources/{name}`. */
+export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+export function routesOfGroup(group: HandlerGroup): RouteDefinition[] {
+  return routes.filter((route) => route.group === group);
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { pageQuery, pageOf, pathName, timestamp, uuid, utf8Bytes } from './common';
+
+const shortText = z.string().max(1024);
+const stringList = z.array(z.string().max(256)).max(100);
+const count = z.number().int().min(0).max(2_147_483_647);
+
+export const roleTypes = ['database', 'application', 'custom'] as const;
+
+/** Secret values are base64 strings or provider references (`_aws:…`, `_envjson:…`, `_vaultkv2:…`). */
+export const secretMap = z
+  .record(z.string().min(1).max(256), z.string().max(65_536))
+  .refine((value) => Object.keys(value).length <= 50, 'at most 50 secret keys')
+  .meta({ description: 'Write-only. Keys like `envvar:PASS`; values base64 strings or provider references.' });
+
+export const envVars = z
+  .record(z.string().min(1).max(256), z.string().max(4096))
+  .refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables')
+  .meta({
+    description:
+      'Plain string values. Credential-like keys (PASS, PASSWORD, *_PASS, *_PASSWORD, *_TOKEN, *_SECRET) are masked in answers.',
+    example: { RDS_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:demo' },
+  });
+
+/** The optional role settings of seed 001; every one has a zero-value default. */
+const roleSettings = {
+  subtype: z.string().min(1).max(64).optional(),
+  command: z.array(z.string().max(4096)).max(100).optional(),
+  secret: secretMap.optional(),
+  agent_id: uuid.optional(),
+  access_max_duration: count.optional(),
+  attributes: stringList.optional(),
+  connection_tags: z.record(z.string().max(256), z.string().max(256)).optional(),
+  default_database: z.string().max(256).optional(),
+  force_approve_groups: stringList.optional(),
+  guardrail_rules: stringList.optional(),
+  jira_issue_template_id: z.string().max(256).optional(),
+  jit_access_duration_sec: count.optional(),
+  mandatory_metadata_fields: stringList.optional(),
+  min_review_approvals: count.optional(),
+  redact_enabled: z.boolean().optional(),
+  redact_types: stringList.optional(),
+  reviewers: stringList.optional(),
+  tags: stringList.optional(),
+};
+
+const ROLE_MAX_BYTES = 200_000;
+const withinItemSize = (value: unknown) => utf8Bytes(JSON.stringify(value)) <= ROLE_MAX_BYTES;
+
+export const roleInput = z
+  .object({
+    name: pathName('role name'),
+    type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
+    ...roleSettings,
+  })
+  .refine(withinItemSize, 'role is too large (200 kB at most)')
+  .meta({ id: 'RoleRequest' });
+
+/** PUT of a role: the name comes from the path and cannot change. */
+export const roleUpdateInput = z
+  .object({
+    name: pathName('role name').optional(),
+    type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
+    ...roleSettings,
+  })
+  .refine(withinItemSize, 'role is too large (200 kB at most)')
+  .meta({ id: 'RoleUpdateRequest' });
+
+const resourceFields = {
+  name: pathName('name').meta({ example: 'my-postgres' }),
+  type: z.string().min(1, 'type is required').max(64).meta({ example: 'database' }),
+  subtype: z.string().min(1).max(64).optional().meta({ description: 'Defaults to `type`', example: 'postgres' }),
+  env_vars: envVars,
+  agent_id: uuid.optional(),
+};
+
+export const MAX_ROLES_PER_CREATE = 99;
+
+export const resourceCreateInput = z
+  .object({
+    ...resourceFields,
+    roles: z.array(roleInput).max(MAX_ROLES_PER_CREATE, `at most ${MAX_ROLES_PER_CREATE} roles in one request`).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.roles?.forEach((role, index) => {
+      if (seen.has(role.name)) {
+        ctx.addIssue({ code: 'custom', path: ['roles', index, 'name'], message: `duplicate role name: ${role.name}` });
+      }
+      seen.add(role.name);
+    });
+  })
+  .meta({ id: 'ResourceRequest' });
+
+export const resourceUpdateInput = z.object(resourceFields).meta({ id: 'ResourceUpdateRequest' });
+
+export const resourceParams = z.object({ name: pathName('resource name') });
+export const roleParams = z.object({ name: pathName('resource name'), role: pathName('role name') });
+
+export const resourceListQuery = pageQuery.extend({
+  search: z.string().max(128).optional().meta({ description: 'Case-insensitive match on name, type and subtype' }),
+});
+
+export const roleResponse = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    resource_name: z.string(),
+    type: z.enum(roleTypes),
+    subtype: z.string(),
+    managed_by: z.string().meta({ description: 'Empty for roles made by users; set for roles the service made' }),
+    agent_id: uuid.nullable(),
+    command: z.array(z.string()),
+    secret: z.record(z.string(), z.literal('*****')),
+    access_max_duration: z.number(),
+    attributes: z.array(z.string()),
+    connection_tags: z.record(z.string(), z.string()),
+    default_database: z.string(),
+    force_approve_groups: z.array(z.string()),
+    guardrail_rules: z.array(z.string()),
+    jira_issue_template_id: z.string(),
+    jit_access_duration_sec: z.number(),
+    mandatory_metadata_fields: z.array(z.string()),
+    min_review_approvals: z.number(),
+    redact_enabled: z.boolean(),
+    redact_types: z.array(z.string()),
+    reviewers: z.array(z.string()),
+    tags: z.array(z.string()),
+  })
+  .meta({ id: 'Role' });
+
+export const resourceResponse = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    type: z.string(),
+    subtype: z.string(),
+    env_vars: z.record(z.string(), z.string()),
+    agent_id: uuid.nullable(),
+    roles: z.array(roleResponse),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Resource' });
+
+export const resourcePage = pageOf(resourceResponse, 'ResourcePage');
+
+export const credentialsResponse = z
+  .object({ role: z.string(), secret: z.record(z.string(), z.string()) })
+  .meta({ id: 'RoleCredentials', description: 'Plain (base64-decoded) secret values; provider references as stored' });
+
+export type RoleInput = z.output<typeof roleInput>;
+export type RoleUpdateInput = z.output<typeof roleUpdateInput>;
+export type ResourceCreateInput = z.output<typeof resourceCreateInput>;
+export type ResourceUpdateInput = z.output<typeof resourceUpdateInput>;
+export type RoleResponse = z.output<typeof roleResponse>;
+export type ResourceResponse = z.output<typeof resourceResponse>;

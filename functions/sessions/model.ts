@@ -1,0 +1,16 @@
+/** An audit session: one record per plan, apply or reveal of credentials. Never holds a password. */
+export type SessionKind = 'plan' | 'apply' | 'reveal';
+
+export interface SessionRecord {
+  id: string;
+  kind: SessionKind;
+  resource_name: string;
+  role: string;
+  user: { sub: string; email: string | null };
+  created_at: string;
+  ended_at: string | null;
+  status: string;
+  input: unknown;
+  output: unknown;
+  plan_sid?: string;
+}
