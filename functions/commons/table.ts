@@ -69,3 +69,11 @@ export async function withTransactionRetry<T>(write: () => Promise<T>, attempts 
     }
   }
 }
+
+/** The table's key schema and TTL attribute; the CDK stack and the local stack both read these. */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds after which DynamoDB may delete the item (expired plans, leases). */
+  ttlAttribute: 'ttl',
+} as const;

@@ -146,6 +146,53 @@ export class ResourceService {
   }
 
   /**
+   * Stores credentials the service made (plan/apply, DB role jobs) as roles of a resource, creating the
+   * resource when it is missing and replacing older roles of the same names. Used by the provisioning
+   * code, never exposed as such over HTTP.
+   */
+  async upsertServiceRoles(
+    orgId: string,
+    resourceSpec: Pick<ResourceRecord, 'name' | 'type' | 'subtype' | 'env_vars'>,
+    roles: Array<{ input: RoleInput; managedBy: string }>,
+  ): Promise<void> {
+    await retryOnStale(async () => {
+      const existing = await this.store.getResource(orgId, resourceSpec.name);
+      const timestamp = now();
+      if (!existing) {
+        const resource: ResourceRecord = {
+          id: newId(),
+          ...resourceSpec,
+          agent_id: null,
+          role_names: {},
+          version: 1,
+          created_at: timestamp,
+          updated_at: timestamp,
+        };
+        const records = roles.map(({ input, managedBy }) =>
+          roleRecordFrom(input, input.name, resource, { id: newId(), managed_by: managedBy }),
+        );
+        resource.role_names = Object.fromEntries(records.map((role) => [role.name, role.id]));
+        try {
+          await this.store.createResource(orgId, resource, records);
+          return;
+        } catch (error) {
+          // Created concurrently by another job or apply: read it again and upsert into it.
+          if (error instanceof ConflictError && error.message === 'resource name already exists') throw new StaleResourceError();
+          throw error;
+        }
+      }
+      const records = await Promise.all(
+        roles.map(async ({ input, managedBy }) => {
+          const current = await this.store.getRole(orgId, input.name);
+          const id = current && current.resource_id === existing.id ? current.id : newId();
+          return roleRecordFrom(input, input.name, existing, { id, managed_by: managedBy });
+        }),
+      );
+      await this.store.upsertRoles(orgId, existing, records, timestamp);
+    });
+  }
+
+  /**
    * The one way to read secret values. The audit session is written before anything is revealed: if
    * it cannot be recorded, nothing is shown. The session names the keys, never the values.
    */

@@ -278,6 +278,46 @@ export class ResourceStore {
     );
   }
 
+  /**
+   * Creates or replaces roles the service manages (provisioned credentials) on a resource. A role name
+   * held by another resource of the org is a conflict; an existing role of this resource is replaced.
+   */
+  async upsertRoles(orgId: string, resource: ResourceRecord, roles: RoleRecord[], now: string): Promise<void> {
+    const names = Object.fromEntries(roles.map((role, index) => [`#role${index}`, role.name]));
+    const assignments = roles.map((_, index) => `role_names.#role${index} = :roleId${index}`);
+    await this.transact(
+      [
+        ...roles.map((role) => ({
+          Put: {
+            TableName: this.tableName,
+            Item: this.roleItem(orgId, role),
+            ConditionExpression: 'attribute_not_exists(sk) OR resource_id = :resourceId',
+            ExpressionAttributeValues: { ':resourceId': resource.id },
+          },
+        })),
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: keys.partition(orgId), sk: keys.resource(resource.name) },
+            UpdateExpression: `SET ${assignments.join(', ')}, version = version + :one, updated_at = :now`,
+            ConditionExpression: 'id = :resourceId',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ':resourceId': resource.id,
+              ':one': 1,
+              ':now': now,
+              ...Object.fromEntries(roles.map((role, index) => [`:roleId${index}`, role.id])),
+            },
+          },
+        },
+      ],
+      (index) =>
+        index < roles.length
+          ? new ConflictError(`role name already exists on another resource: ${roles[index]?.name}`)
+          : new StaleResourceError(),
+    );
+  }
+
   private async transact(items: TransactItem[], onConditionFailed: (index: number) => Error): Promise<void> {
     try {
       await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
