@@ -1,4 +1,4 @@
-import type { ResourceResponse, RoleInput, RoleResponse, RoleUpdateInput } from '../schemas/resources';
+import { type ResourceResponse, type RoleInput, type RoleResponse, type RoleUpdateInput, roleResponse } from '../schemas/resources';
 
 /** A resource as stored, without its roles. `role_names` maps each role name to its id. */
 export interface ResourceRecord {
@@ -80,13 +80,17 @@ export function maskEnvVars(envVars: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(envVars).map(([key, value]) => [key, isCredentialKey(key) ? MASK : value]));
 }
 
+/** Answer fields in the order of the schema, whatever order the store kept them in. */
+const ROLE_RESPONSE_KEYS = Object.keys(roleResponse.shape) as (keyof RoleResponse)[];
+
 export function toRoleResponse(role: RoleRecord, resourceName: string): RoleResponse {
   const { resource_id: _resourceId, secret, ...settings } = role;
-  return {
+  const answer: RoleResponse = {
     ...settings,
     resource_name: resourceName,
     secret: Object.fromEntries(Object.keys(secret).map((key) => [key, MASK])) as Record<string, typeof MASK>,
   };
+  return Object.fromEntries(ROLE_RESPONSE_KEYS.map((key) => [key, answer[key]])) as RoleResponse;
 }
 
 /**
