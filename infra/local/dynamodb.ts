@@ -17,7 +17,13 @@ export interface LocalDynamoDb {
 }
 
 /** Dummy credentials: DynamoDB Local checks that they exist, not what they are. */
-export const LOCAL_AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
+/** Locally the SDK clients need a region and some credentials; Node 20 also makes the SDK warn on every start. */
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+} as const;
 
 async function waitUntilReady(client: DynamoDBClient, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;

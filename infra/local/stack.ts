@@ -72,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dir = resolve(options.dir);
   if (options.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  Object.assign(process.env, LOCAL_AWS_ENV);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const stopOne of stops.reverse()) await stopOne().catch(() => {});
@@ -88,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await Promise.all([ensureTable(dynamodb.client, TABLE_NAME), seedDemoDatabase(postgres)]);
 
     // The handlers read these when their modules load, exactly as a Lambda reads its environment.
-    Object.assign(process.env, LOCAL_AWS_ENV, {
+    Object.assign(process.env, {
       TABLE_NAME,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
