@@ -47,6 +47,18 @@ export async function mintToken(key: LocalSigningKey, issuer: string, claims: To
     .sign(privateKey);
 }
 
+const publicKeys = new WeakMap<LocalSigningKey, ReturnType<typeof importJWK>>();
+
+/** Importing an EC key costs more than verifying a signature: import it once per key. */
+function publicKeyOf(key: LocalSigningKey): ReturnType<typeof importJWK> {
+  let imported = publicKeys.get(key);
+  if (!imported) {
+    imported = importJWK(key.publicJwk, ALGORITHM);
+    publicKeys.set(key, imported);
+  }
+  return imported;
+}
+
 /**
  * Verifies a bearer token as API Gateway's JWT authorizer does (signature, issuer, audience, expiry)
  * and returns its claims in the authorizer's form: every value a string, arrays as `[a b]`.
@@ -59,7 +71,7 @@ export async function verifyBearerToken(
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   if (!match?.[1]) return undefined;
   try {
-    const publicKey = await importJWK(key.publicJwk, ALGORITHM);
+    const publicKey = await publicKeyOf(key);
     const { payload } = await jwtVerify(match[1], publicKey, { issuer, audience: LOCAL_AUDIENCE });
     return authorizerClaims(payload);
   } catch {
