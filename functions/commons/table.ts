@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from './errors';
 
 /**
@@ -77,3 +78,51 @@ export const TABLE_SCHEMA = {
   /** Epoch seconds after which DynamoDB may delete the item (expired plans, leases). */
   ttlAttribute: 'ttl',
 } as const;
+
+export interface PartitionPageRequest {
+  orgId: string;
+  /** The listing: items whose sort key starts with it. */
+  prefix: string;
+  pageSize: number;
+  nextToken?: string;
+  /** A DynamoDB filter, applied while reading; the page is still filled. */
+  filter?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> };
+  newestFirst?: boolean;
+}
+
+/**
+ * One page of a listing in the org's partition, in sort-key order. The loop reads on until the page
+ * is full or the listing is exhausted, so a filtered page is never short while more items match, and
+ * the cursor is the last item returned, so following it never skips an item.
+ */
+export async function queryPartitionPage(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  request: PartitionPageRequest,
+): Promise<{ items: Record<string, unknown>[]; nextToken: string | null }> {
+  const after = decodePageToken(request.nextToken, request.prefix);
+  const partition = keys.partition(request.orgId);
+  const found: Record<string, unknown>[] = [];
+  let exclusiveStartKey: Record<string, unknown> | undefined = after ? { pk: partition, sk: after } : undefined;
+  do {
+    const result = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: request.filter?.expression,
+        ExpressionAttributeNames: request.filter?.names,
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': request.prefix, ...request.filter?.values },
+        ExclusiveStartKey: exclusiveStartKey,
+        Limit: request.pageSize + 1 - found.length,
+        ScanIndexForward: !request.newestFirst,
+        ConsistentRead: true,
+      }),
+    );
+    found.push(...(result.Items ?? []));
+    exclusiveStartKey = result.LastEvaluatedKey;
+  } while (exclusiveStartKey && found.length <= request.pageSize);
+
+  if (found.length <= request.pageSize) return { items: found, nextToken: null };
+  const page = found.slice(0, request.pageSize);
+  return { items: page, nextToken: encodePageToken(String(page[page.length - 1]?.sk)) };
+}

@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../commons/errors';
-import { cancellationReasons, decodePageToken, encodePageToken, keys, SORT_PREFIX, withTransactionRetry } from '../commons/table';
+import { cancellationReasons, keys, queryPartitionPage, SORT_PREFIX, withTransactionRetry } from '../commons/table';
 import type { ResourceRecord, RoleRecord } from './model';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -117,41 +117,17 @@ export class ResourceStore {
     return byResource;
   }
 
-  /**
-   * A page of resources in name order. Filtering happens in DynamoDB; the loop reads on until the page
-   * is full or the partition is exhausted, so a filtered page is never short while more items match.
-   */
+  /** A page of resources in name order, optionally searched (name, type, subtype). */
   async listResources(orgId: string, options: { pageSize: number; nextToken?: string; search?: string }): Promise<ResourcePage> {
-    const after = decodePageToken(options.nextToken, SORT_PREFIX.resource);
-    const found: ResourceRecord[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined = after ? { pk: keys.partition(orgId), sk: after } : undefined;
     const search = options.search?.toLowerCase();
-    do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ...(search ? { FilterExpression: 'contains(search_text, :search)' } : {}),
-          ExpressionAttributeValues: {
-            ':pk': keys.partition(orgId),
-            ':prefix': SORT_PREFIX.resource,
-            ...(search ? { ':search': search } : {}),
-          },
-          ExclusiveStartKey: exclusiveStartKey,
-          Limit: options.pageSize + 1 - found.length,
-          ConsistentRead: true,
-        }),
-      );
-      found.push(...(result.Items ?? []).map(toResourceRecord));
-      exclusiveStartKey = result.LastEvaluatedKey;
-    } while (exclusiveStartKey && found.length <= options.pageSize);
-
-    if (found.length > options.pageSize) {
-      const page = found.slice(0, options.pageSize);
-      const last = page[page.length - 1]!;
-      return { resources: page, nextToken: encodePageToken(keys.resource(last.name)) };
-    }
-    return { resources: found, nextToken: null };
+    const page = await queryPartitionPage(this.client, this.tableName, {
+      orgId,
+      prefix: SORT_PREFIX.resource,
+      pageSize: options.pageSize,
+      nextToken: options.nextToken,
+      filter: search ? { expression: 'contains(search_text, :search)', values: { ':search': search } } : undefined,
+    });
+    return { resources: page.items.map(toResourceRecord), nextToken: page.nextToken };
   }
 
   /**
