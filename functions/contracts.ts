@@ -14,6 +14,20 @@ import {
   roleResponse,
   roleUpdateInput,
 } from './schemas/resources';
+import {
+  applyRequest,
+  applyResult,
+  applyResults,
+  batchApplyRequest,
+  batchPlanRequest,
+  planRequest,
+  planResult,
+  planResults,
+  sessionListQuery,
+  sessionPage,
+  sessionParams,
+  sessionResponse,
+} from './schemas/provisioning';
 
 /**
  * What each operation accepts and answers. The same schemas validate requests in the handlers and
@@ -94,6 +108,43 @@ export const contracts = {
       ...errors,
       ...notFound,
     },
+  },
+  planResourceRole: {
+    params: resourceParams,
+    body: planRequest,
+    responses: {
+      200: { description: 'The plan (status failed with a message when a scope or the source role does not exist)', schema: planResult },
+      ...errors,
+      ...notFound,
+      422: { description: 'The resource is not a provisionable PostgreSQL (names the missing env vars)', schema: errorResponse },
+    },
+  },
+  planResourceRoles: {
+    body: batchPlanRequest,
+    responses: { 200: { description: 'One result per item, in item order', schema: planResults }, ...errors },
+  },
+  applyResourcePlan: {
+    params: resourceParams,
+    body: applyRequest,
+    responses: {
+      200: { description: 'success, skipped (the plan was in sync) or failed', schema: applyResult },
+      ...errors,
+      ...notFound,
+      ...conflict('The plan expired, was applied already, failed, or the database drifted since'),
+      422: { description: 'The resource is not a provisionable PostgreSQL', schema: errorResponse },
+    },
+  },
+  applyResourcePlans: {
+    body: batchApplyRequest,
+    responses: { 200: { description: 'One result per item, in item order', schema: applyResults }, ...errors },
+  },
+  getSession: {
+    params: sessionParams,
+    responses: { 200: { description: 'The audit session', schema: sessionResponse }, ...errors, ...notFound },
+  },
+  listSessions: {
+    query: sessionListQuery,
+    responses: { 200: { description: 'A page of sessions, newest first', schema: sessionPage }, ...errors },
   },
 } as const satisfies Record<OperationId, OperationContract>;
 

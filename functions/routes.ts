@@ -12,7 +12,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type Access = 'public' | 'authenticated' | 'auditor' | 'admin';
 
 /** A handler group is one Lambda function (one bundle) serving several routes. */
-export type HandlerGroup = 'resources' | 'openapi';
+export type HandlerGroup = 'resources' | 'openapi' | 'provisioning' | 'sessions';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -34,6 +34,12 @@ export const routes = [
   { method: 'PUT', path: '/api/resources/{name}/roles/{role}', group: 'resources', operationId: 'updateRole', access: 'admin', summary: 'Replace a role of a resource' },
   { method: 'DELETE', path: '/api/resources/{name}/roles/{role}', group: 'resources', operationId: 'deleteRole', access: 'admin', summary: 'Delete a role of a resource' },
   { method: 'GET', path: '/api/resources/{name}/roles/{role}/credentials', group: 'resources', operationId: 'revealRoleCredentials', access: 'admin', summary: "Reveal a role's secret values (audited)" },
+  { method: 'POST', path: '/api/resources/{name}/plan', group: 'provisioning', operationId: 'planResourceRole', access: 'admin', summary: 'Plan a PostgreSQL role on a resource: the diff and the statements' },
+  { method: 'POST', path: '/api/resources/plan', group: 'provisioning', operationId: 'planResourceRoles', access: 'admin', summary: 'Plan several roles at once (concurrently, results in item order)' },
+  { method: 'POST', path: '/api/resources/{name}/apply', group: 'provisioning', operationId: 'applyResourcePlan', access: 'admin', summary: 'Apply a plan by its sid, if the database has not drifted' },
+  { method: 'POST', path: '/api/resources/apply', group: 'provisioning', operationId: 'applyResourcePlans', access: 'admin', summary: 'Apply several plans at once' },
+  { method: 'GET', path: '/api/sessions/{sid}', group: 'sessions', operationId: 'getSession', access: 'auditor', summary: 'An audit session (plan, apply or reveal)' },
+  { method: 'GET', path: '/api/sessions', group: 'sessions', operationId: 'listSessions', access: 'auditor', summary: 'Audit sessions, newest first' },
 ] as const satisfies readonly RouteDefinition[];
 
 export type OperationId = (typeof routes)[number]['operationId'];

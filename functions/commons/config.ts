@@ -8,6 +8,9 @@ export interface ServiceConfig {
   groupsClaim: string;
   awsRegion: string;
   dynamodbEndpoint: string | undefined;
+  rdsDataEndpoint: string | undefined;
+  /** How long a plan may be applied (seconds). */
+  planTtlSeconds: number;
 }
 
 function optional(name: string): string | undefined {
@@ -22,6 +25,8 @@ export function loadConfig(): ServiceConfig {
     groupsClaim: optional('GROUPS_CLAIM') ?? 'groups',
     awsRegion: optional('AWS_REGION') ?? 'us-east-1',
     dynamodbEndpoint: optional('DYNAMODB_ENDPOINT'),
+    rdsDataEndpoint: optional('RDS_DATA_ENDPOINT'),
+    planTtlSeconds: Number(optional('PLAN_TTL_SECONDS') ?? 3600),
   };
 }
 

@@ -11,6 +11,8 @@ export const keys = {
   resource: (name: string) => `RESOURCE#${name}`,
   role: (name: string) => `ROLE#${name}`,
   session: (id: string) => `SESSION#${id}`,
+  /** What an apply needs of a plan; expires (TTL) while the plan's session stays. */
+  plan: (sid: string) => `PLAN#${sid}`,
 } as const;
 
 export const SORT_PREFIX = { resource: 'RESOURCE#', role: 'ROLE#', session: 'SESSION#' } as const;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { pageQuery, pageOf, pathName, timestamp, uuid, utf8Bytes } from './common';
 
-const shortText = z.string().max(1024);
 const stringList = z.array(z.string().max(256)).max(100);
 const count = z.number().int().min(0).max(2_147_483_647);
 

@@ -8,6 +8,7 @@ import { handlerEntry } from '../handlers';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb';
 import { type HttpHandler, startLocalHttpApi } from './http-api';
 import { loadOrCreateSigningKey, mintToken, verifyBearerToken } from './jwt';
+import { startLocalDataApi } from './data-api';
 import { seedDemoDatabase } from './demo-database';
 import { startLocalPostgres } from './postgres';
 
@@ -87,11 +88,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
     stops.push(postgres.stop, dynamodb.stop);
     await Promise.all([ensureTable(dynamodb.client, TABLE_NAME), seedDemoDatabase(postgres)]);
+    const dataApi = await startLocalDataApi({
+      port: options.ports.dataApi,
+      postgres: { host: postgres.host, port: postgres.port },
+      clusterArns: [LOCAL_CLUSTER_ARN],
+      secrets: { [LOCAL_SECRET_ARN]: { username: postgres.masterUser, password: masterPassword } },
+    });
+    stops.push(dataApi.stop);
 
     // The handlers read these when their modules load, exactly as a Lambda reads its environment.
     Object.assign(process.env, {
       TABLE_NAME,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      RDS_DATA_ENDPOINT: dataApi.endpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
 

@@ -7,7 +7,7 @@ import { type StackInfo, startLocalStack } from '../../infra/local/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { dir: string; dynamodbEndpoint: string };
+    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string };
   }
 }
 
@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   chmodSync(dir, 0o755);
   const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
-  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` });
+  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}` });
   return async () => {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
