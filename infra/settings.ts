@@ -1,0 +1,54 @@
+/** Deployment settings: CDK context values (`cdk.json` or `-c key=value`), with defaults. */
+export interface DeploymentSettings {
+  /** The identity provider's issuer URL, as in the tokens' `iss`. */
+  jwtIssuer: string;
+  /** The audience the tokens must carry. */
+  jwtAudience: string;
+  orgClaim: string;
+  groupsClaim: string;
+  logRetentionDays: number;
+  /** How long a plan may be applied, in seconds. */
+  planTtlSeconds: number;
+  /** Aurora clusters the service may reach through the Data API (ARN patterns). */
+  clusterArns: string[];
+  /** Secrets of those clusters the Data API may read on the service's behalf (ARN patterns). */
+  clusterSecretArns: string[];
+}
+
+export const DEFAULT_SETTINGS: DeploymentSettings = {
+  jwtIssuer: 'https://auth.example.com/',
+  jwtAudience: 'db-access-api',
+  orgClaim: 'org_id',
+  groupsClaim: 'groups',
+  logRetentionDays: 30,
+  planTtlSeconds: 3600,
+  clusterArns: ['arn:aws:rds:*:*:cluster:*'],
+  clusterSecretArns: ['arn:aws:secretsmanager:*:*:secret:rds!cluster-*'],
+};
+
+type ContextReader = (key: string) => unknown;
+
+const list = (value: unknown): string[] | undefined =>
+  typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : Array.isArray(value) ? value.map(String) : undefined;
+
+/** Reads every setting from the CDK context; `-c key=value` gives strings, `cdk.json` may give typed values. */
+export function settingsFrom(read: ContextReader): DeploymentSettings {
+  const text = (key: keyof DeploymentSettings) => {
+    const value = read(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const number = (key: keyof DeploymentSettings) => {
+    const value = read(key);
+    return value === undefined || value === '' ? undefined : Number(value);
+  };
+  return {
+    jwtIssuer: text('jwtIssuer') ?? DEFAULT_SETTINGS.jwtIssuer,
+    jwtAudience: text('jwtAudience') ?? DEFAULT_SETTINGS.jwtAudience,
+    orgClaim: text('orgClaim') ?? DEFAULT_SETTINGS.orgClaim,
+    groupsClaim: text('groupsClaim') ?? DEFAULT_SETTINGS.groupsClaim,
+    logRetentionDays: number('logRetentionDays') ?? DEFAULT_SETTINGS.logRetentionDays,
+    planTtlSeconds: number('planTtlSeconds') ?? DEFAULT_SETTINGS.planTtlSeconds,
+    clusterArns: list(read('clusterArns')) ?? DEFAULT_SETTINGS.clusterArns,
+    clusterSecretArns: list(read('clusterSecretArns')) ?? DEFAULT_SETTINGS.clusterSecretArns,
+  };
+}
