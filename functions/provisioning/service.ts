@@ -125,6 +125,7 @@ export class ProvisioningService {
       if (!isReportable(error)) throw error;
       result = { sid, resource_name: resource.name, role: config.roleName, status: 'failed', message: messageOf(error) };
     }
+    logger.info('plan made', { sid, resource: resource.name, role: config.roleName, status: result.status, statements: result.changes?.length ?? 0 });
     await this.deps.sessions.create(
       caller.orgId,
       this.session(caller, { id: sid, kind: 'plan', resource_name: resource.name, role: config.roleName, status: result.status, input: request, output: result, created_at: started.toISOString() }),
@@ -265,6 +266,7 @@ export class ProvisioningService {
   }
 
   private async recordApply(caller: Principal, result: ApplyResult, started: string): Promise<void> {
+    logger.info('plan applied', { sid: result.sid, plan_sid: result.plan_sid, role: result.role, status: result.status, message: result.message });
     await this.deps.sessions.create(
       caller.orgId,
       this.session(caller, {

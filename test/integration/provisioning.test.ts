@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { createDatabase, dataApiCalls, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
@@ -79,7 +80,15 @@ describe('plan and apply of a managed role', () => {
   afterAll(async () => {
     // Nothing written anywhere holds a password: sessions, plans, resources (secrets are base64 there).
     const items = JSON.stringify(await itemsOfOrg(org));
-    for (const password of passwords.filter(Boolean)) expect(items).not.toContain(password);
+    // Nor does any log line of the handlers (every level, incoming events included).
+    const logs = readFileSync(inject('stack').logFile, 'utf8');
+    expect(passwords.filter(Boolean).length).toBeGreaterThan(3);
+    expect(logs).toContain("PASSWORD '[redacted]'");
+    expect(logs).not.toContain('SCRAM-SHA-256$');
+    for (const password of passwords.filter(Boolean)) {
+      expect(items).not.toContain(password);
+      expect(logs).not.toContain(password);
+    }
   });
 
   it('plans a new role with the exact statements, then applies it so that the role can read and not write', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -7,7 +7,7 @@ import { type StackInfo, startLocalStack } from '../../infra/local/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string };
+    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string };
   }
 }
 
@@ -20,11 +20,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(tmpdir(), 'db-access-test-'));
   // PostgreSQL runs as the unprivileged `postgres` user, which must reach its data directory.
   chmodSync(dir, 0o755);
+  const logFile = captureHandlerLogs(join(dir, 'handler-logs.jsonl'));
   const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
-  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}` });
+  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile });
   return async () => {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   };
+}
+
+/**
+ * The handlers run in this process; their structured logs (every level, with the incoming events)
+ * go to a file that tests read, e.g. to prove no password was ever logged, instead of the console.
+ */
+function captureHandlerLogs(file: string): string {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+  process.env.POWERTOOLS_DEV = 'false';
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (text.startsWith('{"')) {
+        appendFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+        return true;
+      }
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+  return file;
 }

@@ -6,6 +6,7 @@ import {
   RollbackTransactionCommand,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
+import { logger } from '../../commons/logger';
 import type { SqlParameters, SqlPort, SqlTransaction } from '../ports';
 
 /** A statement failed, with the database's message (any password literal redacted) and SQLSTATE. */
@@ -99,6 +100,8 @@ export class DataApiSqlPort implements SqlPort {
   ) {}
 
   private execute(database: string, sql: string, options: { parameters?: SqlParameters; transactionId?: string; idempotent: boolean }) {
+    // Statements are logged with any password literal redacted; parameter values never are.
+    logger.debug('sql statement', { database, sql: redactSecrets(sql), in_transaction: options.transactionId !== undefined });
     return withRetry(
       () => {
         this.calls++;
@@ -113,7 +116,7 @@ export class DataApiSqlPort implements SqlPort {
           }),
         );
       },
-      { idempotent: options.idempotent, policy: this.policy },
+      { idempotent: options.idempotent, policy: this.policy, onRetry: (name) => logger.warn('data api call retried', { database, error: name }) },
     );
   }
 
