@@ -199,10 +199,11 @@ export class ProvisioningService {
   }
 
   /**
-   * Opens one transaction per database (the home database first, where the advisory lock serialises
-   * applies of the role), reads the state again inside them, and runs the statements only when they
-   * are exactly the planned ones. The home transaction (role, password) commits first so the other
-   * databases see the role.
+   * Opens one transaction per database touched, in name order, each taking the database's
+   * provisioning lock (concurrent GRANTs on one catalog row fail with "tuple concurrently updated", so
+   * applies on a database take turns); reads the state again under the locks, and runs the statements
+   * only when they are exactly the planned ones. The home transaction (role, password) commits first
+   * so the other databases see the role.
    */
   private async runPlan(orgId: string, resource: ResourceRecord, target: ClusterTarget, details: PlanSessionDetails): Promise<void> {
     const port = this.deps.sqlFor(target);
@@ -218,13 +219,17 @@ export class ProvisioningService {
     };
     let committed = 0;
     try {
-      const home = await begin(config.defaultDatabase);
-      await home.execute(sql.lockRole(config.roleName));
+      // Which databases to lock: those in reach before locking, plus home. Re-checked under the locks.
+      const before = await readClusterState(async (database, text, parameters) => stateColumn(await port.query(database, text, parameters)), config);
+      const locked = [...new Set([config.defaultDatabase, ...databasesInReach(config, before)])].filter((name) => name === config.defaultDatabase || before.databases.some((database) => database.name === name)).sort();
+      for (const database of locked) await (await begin(database)).execute(sql.lockProvisioning());
       const read = async (database: string, text: string, parameters: Record<string, string>) => stateColumn(await (await begin(database)).query(text, parameters));
       const cluster = await readClusterState(read, config);
       const existing = new Set(cluster.databases.map((database) => database.name));
+      const inReach = databasesInReach(config, cluster).filter((name) => existing.has(name));
+      if (inReach.some((name) => !locked.includes(name))) throw new DriftError('the databases the role reaches changed since the plan: plan again');
       const databases = [];
-      for (const database of databasesInReach(config, cluster).filter((name) => existing.has(name))) databases.push(await readDatabaseState(read, config, database));
+      for (const database of inReach) databases.push(await readDatabaseState(read, config, database));
       let fresh: ReturnType<typeof planChanges>;
       try {
         fresh = planChanges(config, { cluster, databases });

@@ -31,7 +31,7 @@ export const sql = {
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT ${list(privileges)} ON ${objects} TO ${ident(role)}`,
   revokeDefault: (owner: string, schema: string, privileges: readonly string[], objects: 'TABLES' | 'ROUTINES', role: string) =>
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} REVOKE ${list(privileges)} ON ${objects} FROM ${ident(role)}`,
-  /** Serialises applies touching one role: held until the transaction ends. */
-  lockRole: (role: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(`db-access:role:${role}`)}, 0))`,
+  /** Applies and jobs on a database take turns: held until the transaction ends. Take in database-name order. */
+  lockProvisioning: () => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral('db-access:provisioning')}, 0))`,
 };
 
