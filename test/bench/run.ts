@@ -9,6 +9,7 @@ import { freePort } from '../../infra/local/ports';
 import { startLocalStack } from '../../infra/local/stack';
 import { benchApi } from './api';
 import { benchBundles } from './bundles';
+import { benchProvisioning } from './provisioning';
 import { type BenchRow, printTable, writeReport } from './report';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -21,6 +22,7 @@ const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([fre
 const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
 try {
   rows.push(...(await benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
+  rows.push(...(await benchProvisioning(stack.info)));
 } finally {
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
