@@ -28,6 +28,7 @@ import {
   sessionParams,
   sessionResponse,
 } from './schemas/provisioning';
+import { createJobRequest, dbRoleJob, jobCreated, jobListQuery, jobPage, jobParams } from './schemas/dbroles';
 
 /**
  * What each operation accepts and answers. The same schemas validate requests in the handlers and
@@ -145,6 +146,23 @@ export const contracts = {
   listSessions: {
     query: sessionListQuery,
     responses: { 200: { description: 'A page of sessions, newest first', schema: sessionPage }, ...errors },
+  },
+  createDbRoleJob: {
+    body: createJobRequest,
+    responses: {
+      202: { description: 'The job was recorded and its workflow started (or, for a database already being provisioned, the job ended failed)', schema: jobCreated },
+      ...errors,
+      ...notFound,
+      422: { description: 'Not an Aurora PostgreSQL cluster the Data API can reach (the reason is given), or Vault asked for but not configured', schema: errorResponse },
+    },
+  },
+  listDbRoleJobs: {
+    query: jobListQuery,
+    responses: { 200: { description: 'A page of jobs, newest first', schema: jobPage }, ...errors },
+  },
+  getDbRoleJob: {
+    params: jobParams,
+    responses: { 200: { description: 'The job', schema: dbRoleJob }, ...errors, ...notFound },
   },
 } as const satisfies Record<OperationId, OperationContract>;
 

@@ -12,7 +12,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type Access = 'public' | 'authenticated' | 'auditor' | 'admin';
 
 /** A handler group is one Lambda function (one bundle) serving several routes. */
-export type HandlerGroup = 'resources' | 'openapi' | 'provisioning' | 'sessions';
+export type HandlerGroup = 'resources' | 'openapi' | 'provisioning' | 'sessions' | 'dbroles';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -40,6 +40,9 @@ export const routes = [
   { method: 'POST', path: '/api/resources/apply', group: 'provisioning', operationId: 'applyResourcePlans', access: 'admin', summary: 'Apply several plans at once' },
   { method: 'GET', path: '/api/sessions/{sid}', group: 'sessions', operationId: 'getSession', access: 'auditor', summary: 'An audit session (plan, apply or reveal)' },
   { method: 'GET', path: '/api/sessions', group: 'sessions', operationId: 'listSessions', access: 'auditor', summary: 'Audit sessions, newest first' },
+  { method: 'POST', path: '/api/dbroles/jobs', group: 'dbroles', operationId: 'createDbRoleJob', access: 'admin', summary: 'Start a job that provisions hoop_ro, hoop_rw and hoop_ddl on an Aurora PostgreSQL cluster' },
+  { method: 'GET', path: '/api/dbroles/jobs', group: 'dbroles', operationId: 'listDbRoleJobs', access: 'auditor', summary: 'DB role jobs, newest first' },
+  { method: 'GET', path: '/api/dbroles/jobs/{id}', group: 'dbroles', operationId: 'getDbRoleJob', access: 'auditor', summary: 'A DB role job and the result of each role' },
 ] as const satisfies readonly RouteDefinition[];
 
 export type OperationId = (typeof routes)[number]['operationId'];

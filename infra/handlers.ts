@@ -5,3 +5,19 @@ import type { HandlerGroup } from '../functions/routes';
 export function handlerEntry(group: HandlerGroup): string {
   return fileURLToPath(new URL(`../functions/http/${group}.ts`, import.meta.url));
 }
+
+/** The Lambda functions of the DB role job workflow: one bundle, one handler per Task. */
+export const DBROLES_TASKS_ENTRY = fileURLToPath(new URL('../functions/tasks/dbroles.ts', import.meta.url));
+
+/** The target of the RDS tag change rule. */
+export const TAG_TRIGGER_ENTRY = fileURLToPath(new URL('../functions/events/tag-trigger.ts', import.meta.url));
+
+/** The DB role job workflow: one ASL document for CDK and for the local runner. */
+export const DBROLES_STATE_MACHINE = fileURLToPath(new URL('./statemachine/dbroles.asl.json', import.meta.url));
+
+/** Each `${Substitution}` of the ASL document and the exported handler of the tasks bundle it names. */
+export const DBROLES_TASK_FUNCTIONS = {
+  ProvisionRoleFunctionArn: 'provisionRole',
+  RecordRoleFailureFunctionArn: 'recordRoleFailure',
+  FinishJobFunctionArn: 'finishJob',
+} as const;

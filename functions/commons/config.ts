@@ -9,8 +9,25 @@ export interface ServiceConfig {
   awsRegion: string;
   dynamodbEndpoint: string | undefined;
   rdsDataEndpoint: string | undefined;
+  stepFunctionsEndpoint: string | undefined;
+  eventBridgeEndpoint: string | undefined;
   /** How long a plan may be applied (seconds). */
   planTtlSeconds: number;
+  /** The DB role job workflow. */
+  stateMachineArn: string;
+  /** The workflow's execution timeout (seconds), also the lease of a job's database lock. */
+  jobTimeoutSeconds: number;
+  eventBusName: string;
+  /** Set only locally: the local stack's description of its cluster, instead of calling RDS. */
+  localRdsCatalog: string | undefined;
+  vaultAddress: string | undefined;
+  vaultToken: string | undefined;
+  trigger: {
+    orgId: string;
+    tagKey: string;
+    tagValue: string;
+    jobSteps: string[];
+  };
 }
 
 function optional(name: string): string | undefined {
@@ -26,7 +43,21 @@ export function loadConfig(): ServiceConfig {
     awsRegion: optional('AWS_REGION') ?? 'us-east-1',
     dynamodbEndpoint: optional('DYNAMODB_ENDPOINT'),
     rdsDataEndpoint: optional('RDS_DATA_ENDPOINT'),
+    stepFunctionsEndpoint: optional('STEP_FUNCTIONS_ENDPOINT'),
+    eventBridgeEndpoint: optional('EVENTBRIDGE_ENDPOINT'),
     planTtlSeconds: Number(optional('PLAN_TTL_SECONDS') ?? 3600),
+    stateMachineArn: optional('STATE_MACHINE_ARN') ?? '',
+    jobTimeoutSeconds: Number(optional('JOB_TIMEOUT_SECONDS') ?? 900),
+    eventBusName: optional('EVENT_BUS_NAME') ?? 'default',
+    localRdsCatalog: optional('LOCAL_RDS_CATALOG'),
+    vaultAddress: optional('VAULT_ADDR'),
+    vaultToken: optional('VAULT_TOKEN'),
+    trigger: {
+      orgId: optional('TRIGGER_ORG_ID') ?? 'default',
+      tagKey: optional('TRIGGER_TAG_KEY') ?? 'hoop.dev/provision-roles',
+      tagValue: optional('TRIGGER_TAG_VALUE') ?? 'true',
+      jobSteps: (optional('TRIGGER_JOB_STEPS') ?? '').split(',').map((step) => step.trim()).filter(Boolean),
+    },
   };
 }
 

@@ -9,8 +9,10 @@ import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb';
 import { type HttpHandler, startLocalHttpApi } from './http-api';
 import { loadOrCreateSigningKey, mintToken, verifyBearerToken } from './jwt';
 import { startLocalDataApi } from './data-api';
+import type { EventEnvelope } from './eventbridge';
 import { seedDemoDatabase } from './demo-database';
 import { startLocalPostgres } from './postgres';
+import { LOCAL_STATE_MACHINE_ARN, LOCAL_TAG, localRdsCatalog, startJobWorkflows } from './workflows';
 
 export const LOCAL_ORG = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -101,8 +103,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TABLE_NAME,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       RDS_DATA_ENDPOINT: dataApi.endpoint,
+      STEP_FUNCTIONS_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
+      EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
+      STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
+      LOCAL_RDS_CATALOG: JSON.stringify(
+        localRdsCatalog({ arn: LOCAL_CLUSTER_ARN, id: LOCAL_CLUSTER_ID, secretArn: LOCAL_SECRET_ARN, port: postgres.port, account: LOCAL_ACCOUNT, region: LOCAL_REGION }),
+      ),
+      TRIGGER_ORG_ID: LOCAL_ORG,
+      TRIGGER_TAG_KEY: LOCAL_TAG.key,
+      TRIGGER_TAG_VALUE: LOCAL_TAG.value,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
+    const retryInterval = process.env.LOCAL_SFN_RETRY_INTERVAL_MS;
+    const { workflows, bus } = await startJobWorkflows({ port: options.ports.stepFunctions, retryIntervalMs: retryInterval ? Number(retryInterval) : undefined });
+    stops.push(workflows.stop);
 
     const issuer = `http://127.0.0.1:${options.ports.api}/_local`;
     const groups = [...new Set(routes.map((route) => route.group))];
@@ -121,6 +135,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       verifyAuthorization: (header) => verifyBearerToken(signingKey, issuer, header),
       localRoutes: {
         'GET /_local/.well-known/jwks.json': async () => ({ statusCode: 200, body: { keys: [signingKey.publicJwk] } }),
+        // An EventBridge event envelope, delivered to the targets of the matching rules.
+        'POST /_local/events': async (_request, body) => {
+          const event = JSON.parse(body.toString('utf8') || '{}') as EventEnvelope;
+          return { statusCode: 200, body: { delivered: await bus.deliver(event) } };
+        },
+        'GET /_local/events': async () => ({ statusCode: 200, body: { published: bus.published } }),
+        'GET /_local/executions': async () => {
+          await workflows.settled();
+          return {
+            statusCode: 200,
+            body: { executions: workflows.executions().map(({ done: _done, ...execution }) => execution) },
+          };
+        },
       },
     });
     stops.push(

@@ -1,14 +1,28 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { config } from '../config';
+import { loadConfig } from '../config';
+
+export interface RdsDataClientSettings {
+  region: string;
+  /** Unset: AWS. Set (locally and in tests): the local Data API endpoint. */
+  endpoint: string | undefined;
+}
 
 /**
- * Shared for the life of the Lambda container. The Data API may take up to 45 s on a statement, so
- * the socket waits longer than that; the SDK does not retry (the executor decides, knowing whether a
- * statement may have run). The endpoint is overridable for the local Data API.
+ * A Data API client. The service may work on a statement for 45 s before it answers, so the request
+ * times out only after 60 s (and then throws: without `throwOnRequestTimeout` the SDK merely warns);
+ * the connection phase is short, because nothing was sent if it fails. The SDK does not retry
+ * (`maxAttempts: 1`): an automatic retry after a timeout can run a statement twice, so the SQL
+ * executor decides, knowing whether the statement may have run.
  */
-export const rdsData = new RDSDataClient({
-  region: config.awsRegion,
-  endpoint: config.rdsDataEndpoint,
-  maxAttempts: 1,
-  requestHandler: { requestTimeout: 60_000, connectionTimeout: 5_000 },
-});
+export function createRdsDataClient(settings: Partial<RdsDataClientSettings> = {}): RDSDataClient {
+  const config = loadConfig();
+  return new RDSDataClient({
+    region: settings.region ?? config.awsRegion,
+    endpoint: 'endpoint' in settings ? settings.endpoint : config.rdsDataEndpoint,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
+  });
+}
+
+/** Shared for the life of the Lambda container, configured from the environment at cold start. */
+export const rdsData = createRdsDataClient();

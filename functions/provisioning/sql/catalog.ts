@@ -116,3 +116,28 @@ SELECT json_build_object(
       OR d.table_privileges::text <> '{}' OR d.execute_count > 0 OR d.has_defaults), '[]'::json)
 )::text AS state
 FROM described d`;
+
+/** The databases a DB role job provisions: every one that is not a template and accepts connections. */
+export const JOB_DATABASES_SQL = `
+SELECT datname AS name FROM pg_database
+WHERE NOT datistemplate AND datallowconn AND datname NOT IN ('rdsadmin')
+ORDER BY datname`;
+
+/**
+ * The schemas of a database a DB role job provisions, each with the roles whose future objects the
+ * job's default privileges must cover (as in the plan's reads, predefined roles left out).
+ */
+export const JOB_SCHEMAS_SQL = `
+WITH schemas AS (
+  SELECT n.oid, n.nspname, n.nspowner FROM pg_namespace n
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+)
+SELECT s.nspname AS name,
+  (SELECT json_agg(o.owner ORDER BY o.owner)::text FROM (
+    SELECT pg_get_userbyid(s.nspowner) AS owner
+    UNION SELECT current_user::text
+    UNION SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()
+    UNION SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relnamespace = s.oid
+  ) o WHERE o.owner NOT LIKE 'pg\\_%') AS owners
+FROM schemas s ORDER BY s.nspname`;

@@ -7,6 +7,8 @@ import { quoteIdentifier as ident, quoteLiteral } from './identifiers';
  */
 const list = (privileges: readonly string[]) => privileges.join(', ');
 
+type DefaultObjects = 'TABLES' | 'SEQUENCES' | 'ROUTINES';
+
 export const sql = {
   createRole: (role: string) => `CREATE ROLE ${ident(role)} WITH LOGIN INHERIT PASSWORD ${PASSWORD_PLACEHOLDER}`,
   alterAttributes: (role: string, attributes: Partial<Record<RoleAttribute, boolean>>) =>
@@ -27,9 +29,15 @@ export const sql = {
     `REVOKE ${list(privileges)} ON ALL TABLES IN SCHEMA ${ident(schema)} FROM ${ident(role)}`,
   grantExecuteOnAllRoutines: (schema: string, role: string) => `GRANT EXECUTE ON ALL ROUTINES IN SCHEMA ${ident(schema)} TO ${ident(role)}`,
   revokeExecuteOnAllRoutines: (schema: string, role: string) => `REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA ${ident(schema)} FROM ${ident(role)}`,
-  grantDefault: (owner: string, schema: string, privileges: readonly string[], objects: 'TABLES' | 'ROUTINES', role: string) =>
+  grantOnAllSequences: (privileges: readonly string[], schema: string, role: string) =>
+    `GRANT ${list(privileges)} ON ALL SEQUENCES IN SCHEMA ${ident(schema)} TO ${ident(role)}`,
+  /** A login role for a DB role job; the password is only ever a SCRAM verifier. */
+  createLoginRole: (role: string, verifier: string) =>
+    `CREATE ROLE ${ident(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${quoteLiteral(verifier)}`,
+  resetLoginPassword: (role: string, verifier: string) => `ALTER ROLE ${ident(role)} WITH LOGIN PASSWORD ${quoteLiteral(verifier)}`,
+  grantDefault: (owner: string, schema: string, privileges: readonly string[], objects: DefaultObjects, role: string) =>
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT ${list(privileges)} ON ${objects} TO ${ident(role)}`,
-  revokeDefault: (owner: string, schema: string, privileges: readonly string[], objects: 'TABLES' | 'ROUTINES', role: string) =>
+  revokeDefault: (owner: string, schema: string, privileges: readonly string[], objects: DefaultObjects, role: string) =>
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} REVOKE ${list(privileges)} ON ${objects} FROM ${ident(role)}`,
   /** Applies and jobs on a database take turns: held until the transaction ends. Take in database-name order. */
   lockProvisioning: () => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral('db-access:provisioning')}, 0))`,

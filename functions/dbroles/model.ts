@@ -1,0 +1,83 @@
+/** The three roles a DB role job provisions, and what each may do in every schema. */
+export const JOB_ROLES = ['hoop_ro', 'hoop_rw', 'hoop_ddl'] as const;
+export type JobRole = (typeof JOB_ROLES)[number];
+
+export interface JobRolePrivileges {
+  tables: string[];
+  /** USAGE, SELECT, UPDATE on sequences (a serial column needs them to insert). */
+  sequences: boolean;
+  /** CREATE on the schemas. */
+  schemaCreate: boolean;
+}
+
+export const JOB_ROLE_PRIVILEGES: Record<JobRole, JobRolePrivileges> = {
+  hoop_ro: { tables: ['SELECT'], sequences: false, schemaCreate: false },
+  hoop_rw: { tables: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], sequences: true, schemaCreate: false },
+  hoop_ddl: { tables: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'], sequences: true, schemaCreate: true },
+};
+
+/** `hoop_ro` → `ro`: the suffix of the connection names. */
+export const roleSuffix = (role: JobRole) => role.slice('hoop_'.length);
+
+export type JobPhase = 'running' | 'failed' | 'completed';
+
+export const PHASE_MESSAGES = {
+  completed: 'All user roles have been successfully provisioned',
+  failed: 'One or more user roles failed to be provisioned',
+} as const;
+
+export const lockHeldMessage = (databaseArn: string) => `process already being executed, resource_id=${databaseArn}`;
+
+export interface CredentialsInfo {
+  secrets_manager_provider: 'database' | 'vault';
+  secret_id: string;
+  secret_keys: string[];
+}
+
+export interface RoleResult {
+  user_role: JobRole;
+  status: JobPhase;
+  message: string;
+  completed_at: string | null;
+  credentials_info: CredentialsInfo;
+}
+
+/** A DB role job exactly as seed 002 shows it. */
+export interface DbRoleJob {
+  id: string;
+  org_id: string;
+  created_at: string;
+  completed_at: string | null;
+  spec: {
+    account_arn: string;
+    db_arn: string;
+    db_engine: string;
+    db_name: string;
+    db_tags: { key: string; value: string }[];
+  };
+  status: { phase: JobPhase; message: string; result: RoleResult[] };
+}
+
+/** What the workflow carries: names and references only, never a secret. */
+export interface JobTarget {
+  org_id: string;
+  job_id: string;
+  cluster_arn: string;
+  cluster_id: string;
+  /** The cluster's RDS-managed master secret; the Data API logs in with it. */
+  secret_arn: string;
+  host: string;
+  port: number;
+  engine: string;
+  vault_secret_id: string | null;
+  connection_prefix_name: string;
+  create_connections: boolean;
+  send_webhook: boolean;
+}
+
+export const VAULT_KEYS = ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'];
+
+export function credentialsInfoOf(target: Pick<JobTarget, 'vault_secret_id' | 'cluster_id'>, role: JobRole): CredentialsInfo {
+  if (target.vault_secret_id === null) return { secrets_manager_provider: 'database', secret_id: '', secret_keys: [] };
+  return { secrets_manager_provider: 'vault', secret_id: `${target.vault_secret_id}${role}_${target.cluster_id}`, secret_keys: [...VAULT_KEYS] };
+}

@@ -1,0 +1,147 @@
+import { NotFoundError, UnprocessableError } from '../commons/errors';
+import { newTimeOrderedId } from '../commons/ids';
+import { logger } from '../commons/logger';
+import type { CreateJobRequest } from '../schemas/dbroles';
+import { checkProvisionable, type DatabaseDescriber, type IdentityReader } from './describe';
+import { credentialsInfoOf, type DbRoleJob, JOB_ROLES, type JobTarget, lockHeldMessage, PHASE_MESSAGES } from './model';
+import type { JobRecord, JobStore } from './store';
+
+/** Starts the workflow of a job (Step Functions in AWS, the local runner locally). */
+export interface WorkflowStarter {
+  start(target: JobTarget): Promise<void>;
+}
+
+export interface JobServiceDependencies {
+  describer: DatabaseDescriber;
+  identity: IdentityReader;
+  store: JobStore;
+  workflow: WorkflowStarter;
+  /** The workflow's execution timeout: a job still running after it (plus a margin) has been lost. */
+  executionTimeoutSeconds: number;
+  vaultConfigured: boolean;
+  now?: () => Date;
+}
+
+const LOST_MESSAGE = 'the job did not finish in time (its workflow timed out or failed)';
+
+/** Starting, reading and listing DB role jobs. The work itself is the workflow's. */
+export class JobService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: JobServiceDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Describes the database, records the job and takes the database's lock in one transaction, then
+   * starts the workflow. A database already being provisioned gives a job that ends `failed` at once
+   * and touches nothing.
+   */
+  async createJob(orgId: string, request: CreateJobRequest): Promise<{ job_id: string }> {
+    if (request.vault_provider && !this.deps.vaultConfigured) throw new UnprocessableError('vault_provider was given but no Vault is configured for this deployment (VAULT_ADDR)');
+    const cluster = checkProvisionable(await this.deps.describer.describe(request.aws.instance_arn));
+    const id = newTimeOrderedId();
+    const now = this.now();
+    const target: JobTarget = {
+      org_id: orgId,
+      job_id: id,
+      cluster_arn: cluster.arn,
+      cluster_id: cluster.id,
+      secret_arn: cluster.masterSecretArn ?? '',
+      host: cluster.endpoint,
+      port: cluster.port,
+      engine: cluster.engine,
+      vault_secret_id: request.vault_provider?.secret_id ?? null,
+      connection_prefix_name: request.connection_prefix_name,
+      create_connections: request.job_steps.includes('create-connections'),
+      send_webhook: request.job_steps.includes('send-webhook'),
+    };
+    const job: DbRoleJob = {
+      id,
+      org_id: orgId,
+      created_at: now.toISOString(),
+      completed_at: null,
+      spec: { account_arn: await this.deps.identity.accountArn(), db_arn: cluster.arn, db_engine: cluster.engine, db_name: cluster.databaseName, db_tags: cluster.tags },
+      status: {
+        phase: 'running',
+        message: '',
+        result: JOB_ROLES.map((role) => ({ user_role: role, status: 'running', message: '', completed_at: null, credentials_info: credentialsInfoOf(target, role) })),
+      },
+    };
+    const deadline = new Date(now.getTime() + (this.deps.executionTimeoutSeconds + 60) * 1000).toISOString();
+    const record: JobRecord = { job, target, deadline };
+
+    const locked = await this.deps.store.createWithLock(record, { databaseArn: cluster.arn, until: deadline, now: now.toISOString() });
+    if (!locked) {
+      const message = lockHeldMessage(cluster.arn);
+      const completedAt = now.toISOString();
+      job.completed_at = completedAt;
+      job.status = { phase: 'failed', message, result: job.status.result.map((result) => ({ ...result, status: 'failed', message, completed_at: completedAt })) };
+      await this.deps.store.createEnded(record);
+      logger.info('job refused: database locked', { job_id: id, db_arn: cluster.arn });
+      return { job_id: id };
+    }
+    try {
+      await this.deps.workflow.start(target);
+    } catch (error) {
+      logger.error('workflow could not be started', { job_id: id, error: error as Error });
+      await this.deps.store.finish(orgId, id, { phase: 'failed', message: 'the provisioning workflow could not be started', completedAt: this.now().toISOString() });
+      await this.deps.store.releaseLock(orgId, cluster.arn, id);
+    }
+    logger.info('job started', { job_id: id, db_arn: cluster.arn });
+    return { job_id: id };
+  }
+
+  async getJob(orgId: string, id: string): Promise<DbRoleJob> {
+    const record = await this.deps.store.get(orgId, id);
+    if (!record) throw new NotFoundError('job not found');
+    return this.present(record);
+  }
+
+  async listJobs(orgId: string, page: { pageSize: number; nextToken?: string }): Promise<{ items: DbRoleJob[]; next_token: string | null }> {
+    const { records, nextToken } = await this.deps.store.list(orgId, page);
+    return { items: records.map((record) => this.present(record)), next_token: nextToken };
+  }
+
+  /** A job still running past its deadline was lost: it is shown failed, whatever its record says. */
+  private present(record: JobRecord): DbRoleJob {
+    const job = inSeedOrder(record.job);
+    if (job.status.phase !== 'running' || Date.parse(record.deadline) > this.now().getTime()) return job;
+    return {
+      ...job,
+      completed_at: record.deadline,
+      status: {
+        phase: 'failed',
+        message: `${PHASE_MESSAGES.failed}: ${LOST_MESSAGE}`,
+        result: job.status.result.map((result) => (result.status === 'running' ? { ...result, status: 'failed', message: LOST_MESSAGE } : result)),
+      },
+    };
+  }
+}
+
+/** The fields in the order of seed 002, whatever order the store kept them in. */
+function inSeedOrder(job: DbRoleJob): DbRoleJob {
+  const { spec, status } = job;
+  return {
+    id: job.id,
+    org_id: job.org_id,
+    created_at: job.created_at,
+    completed_at: job.completed_at,
+    spec: { account_arn: spec.account_arn, db_arn: spec.db_arn, db_engine: spec.db_engine, db_name: spec.db_name, db_tags: spec.db_tags.map(({ key, value }) => ({ key, value })) },
+    status: {
+      phase: status.phase,
+      message: status.message,
+      result: status.result.map((result) => ({
+        user_role: result.user_role,
+        status: result.status,
+        message: result.message,
+        completed_at: result.completed_at,
+        credentials_info: {
+          secrets_manager_provider: result.credentials_info.secrets_manager_provider,
+          secret_id: result.credentials_info.secret_id,
+          secret_keys: result.credentials_info.secret_keys,
+        },
+      })),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { pathToFileURL } from 'node:url';
+import type { LocalRdsCatalog } from '../../functions/dbroles/describe';
+import { executionEndedPattern, tagChangePattern } from '../../functions/events/rules';
+import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, TAG_TRIGGER_ENTRY } from '../handlers';
+import { type EventEnvelope, LocalEventBus } from './eventbridge';
+import { type LocalWorkflows, startLocalWorkflows, type TaskHandler } from './step-functions';
+
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:local-dbroles';
+export const LOCAL_TAG = { key: 'hoop.dev/provision-roles', value: 'true' };
+
+/** What RDS would say about the local "cluster" (and a few instances, to try the refusals on). */
+export function localRdsCatalog(cluster: { arn: string; id: string; secretArn: string; port: number; account: string; region: string }): LocalRdsCatalog {
+  const arn = (kind: string, id: string) => `arn:aws:rds:${cluster.region}:${cluster.account}:${kind}:${id}`;
+  return {
+    account_arn: `arn:aws:iam::${cluster.account}:user/local`,
+    clusters: [
+      {
+        arn: cluster.arn,
+        id: cluster.id,
+        engine: 'aurora-postgresql',
+        databaseName: 'demo',
+        endpoint: '127.0.0.1',
+        port: cluster.port,
+        tags: [{ key: 'env', value: 'local' }],
+        masterSecretArn: cluster.secretArn,
+        httpEndpointEnabled: true,
+      },
+      { arn: arn('cluster', 'local-aurora-mysql'), id: 'local-aurora-mysql', engine: 'aurora-mysql', databaseName: '', endpoint: '127.0.0.1', port: 3306, tags: [], masterSecretArn: null, httpEndpointEnabled: true },
+    ],
+    instances: [
+      { arn: arn('db', `${cluster.id}-instance-1`), id: `${cluster.id}-instance-1`, engine: 'aurora-postgresql', cluster_id: cluster.id },
+      { arn: arn('db', 'local-postgres-standalone'), id: 'local-postgres-standalone', engine: 'postgres', cluster_id: null },
+    ],
+  };
+}
+
+type Module = Record<string, unknown>;
+
+/**
+ * The DB role job workflow and the event bus locally, calling the same handler modules that Lambda
+ * runs. Import only after the environment of the handlers is set (they read it when they load).
+ */
+export async function startJobWorkflows(options: { port: number; retryIntervalMs?: number }): Promise<{ workflows: LocalWorkflows; bus: LocalEventBus }> {
+  const tasks = (await import(pathToFileURL(DBROLES_TASKS_ENTRY).href)) as Module;
+  const trigger = (await import(pathToFileURL(TAG_TRIGGER_ENTRY).href)) as Module;
+  const call = (module: Module, name: string) => (input: unknown) => (module[name] as (event: unknown, context: unknown, callback: unknown) => Promise<unknown>)(input, {}, () => {});
+  const bus = new LocalEventBus([
+    { name: 'provision-on-tag', pattern: tagChangePattern(LOCAL_TAG.key, LOCAL_TAG.value), target: (event: EventEnvelope) => call(trigger, 'handler')(event) },
+    { name: 'dbroles-execution-ended', pattern: executionEndedPattern(LOCAL_STATE_MACHINE_ARN), target: (event: EventEnvelope) => call(tasks, 'executionEnded')(event) },
+  ]);
+  const functions: Record<string, TaskHandler> = Object.fromEntries(Object.entries(DBROLES_TASK_FUNCTIONS).map(([substitution, name]) => [substitution, call(tasks, name)]));
+  const workflows = await startLocalWorkflows({
+    port: options.port,
+    definitionFile: DBROLES_STATE_MACHINE,
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    functions,
+    bus,
+    retryIntervalMs: options.retryIntervalMs,
+  });
+  return { workflows, bus };
+}
