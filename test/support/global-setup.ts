@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../../infra/local/ports';
 import { type StackInfo, startLocalStack } from '../../infra/local/stack';
+import { startFakeVault } from './vault-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string };
+    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string; vaultAddress: string; vaultToken: string };
   }
 }
 
@@ -21,11 +22,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // PostgreSQL runs as the unprivileged `postgres` user, which must reach its data directory.
   chmodSync(dir, 0o755);
   const logFile = captureHandlerLogs(join(dir, 'handler-logs.jsonl'));
-  const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [api, dataApi, stepFunctions, dynamodb, postgres, vaultPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  // Deployment settings of the handlers under test: a Vault to write to, short workflow retries.
+  const vault = await startFakeVault(vaultPort, 'test-vault-token');
+  Object.assign(process.env, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, LOCAL_SFN_RETRY_INTERVAL_MS: '20' });
   const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
-  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile });
+  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile, vaultAddress: vault.address, vaultToken: vault.token });
   return async () => {
     await stack.stop();
+    await vault.stop();
     rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,318 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiAs, itemsOfOrg, newOrg } from '../support/api';
+import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
+
+type Api = Awaited<ReturnType<typeof apiAs>>;
+
+interface Job {
+  id: string;
+  org_id: string;
+  created_at: string;
+  completed_at: string | null;
+  spec: { db_arn: string; db_engine: string; db_name: string; account_arn: string; db_tags: { key: string; value: string }[] };
+  status: {
+    phase: 'running' | 'failed' | 'completed';
+    message: string;
+    result: { user_role: string; status: string; message: string; completed_at: string | null; credentials_info: { secrets_manager_provider: string; secret_id: string; secret_keys: string[] } }[];
+  };
+}
+
+interface Execution {
+  name: string;
+  status: string;
+  input: string;
+  output?: string;
+  events: { type: string }[];
+}
+
+const origin = () => inject('stack').api_url.replace(/\/api$/, '');
+const AWKWARD = [`Weird "Schema"`, 'semi;colon', 'ünï cödé'];
+const databases = [newDatabaseName('jobs_a'), newDatabaseName('jobs_b'), newDatabaseName('jobs_c')];
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+async function executions(): Promise<Execution[]> {
+  const answer = await fetch(`${origin()}/_local/executions`);
+  return ((await answer.json()) as { executions: Execution[] }).executions;
+}
+
+describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
+  const org = newOrg('jobs');
+  let admin: Api;
+  const passwords: string[] = [];
+
+  const startJob = async (body: Record<string, unknown> = {}) => {
+    const answer = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: inject('stack').cluster_arn }, connection_prefix_name: 'local-', ...body } });
+    expect(answer.status).toBe(202);
+    return (answer.body as { job_id: string }).job_id;
+  };
+
+  const waitForJob = async (id: string): Promise<Job> => {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const job = (await admin('GET', `/dbroles/jobs/${id}`)).body as Job;
+      if (job.status.phase !== 'running') return job;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`job ${id} still running`);
+  };
+
+  const credentialsOf = async (role: string) => {
+    const answer = await admin('GET', `/resources/local-aurora/roles/${role}_local-aurora/credentials`);
+    const password = (answer.body as { secret: Record<string, string> }).secret['envvar:PASS'] ?? '';
+    passwords.push(password);
+    return password;
+  };
+
+  /** Every privilege the job roles hold on the job test's databases: what a second run must not change. */
+  const grantsSnapshot = async () => {
+    const rows: string[] = [];
+    for (const database of databases) {
+      const client = await masterClient(database);
+      const { rows: found } = await client.query(`
+        SELECT n.nspname || '.' || c.relname || ':' || a.privilege_type || ':' || r.rolname AS grant
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee
+        WHERE r.rolname LIKE 'hoop\\_%'
+        UNION ALL
+        SELECT 'default:' || n.nspname || ':' || d.defaclobjtype::text || ':' || a.privilege_type || ':' || r.rolname
+        FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a JOIN pg_roles r ON r.oid = a.grantee
+        WHERE r.rolname LIKE 'hoop\\_%'
+        ORDER BY 1`);
+      await client.end();
+      rows.push(...found.map((row: { grant: string }) => `${database}/${row.grant}`));
+    }
+    return rows;
+  };
+
+  beforeAll(async () => {
+    for (const database of databases) {
+      await createDatabase(
+        database,
+        `CREATE SCHEMA app;
+         CREATE TABLE app.items (id serial PRIMARY KEY, name text);
+         INSERT INTO app.items (name) VALUES ('first');
+         ${AWKWARD.map((schema) => `CREATE SCHEMA ${quoted(schema)}; CREATE TABLE ${quoted(schema)}.t (id serial PRIMARY KEY, v text);`).join('\n')}`,
+      );
+    }
+    admin = await apiAs({ org, groups: ['admin'] });
+  });
+
+  afterAll(async () => {
+    // No password in the local execution history, the job records or the handler logs.
+    const history = JSON.stringify(await executions());
+    const jobs = JSON.stringify((await itemsOfOrg(org)).filter((item) => String(item.sk).startsWith('JOB#')));
+    const logs = readFileSync(inject('stack').logFile, 'utf8');
+    expect(passwords.length).toBeGreaterThan(0);
+    for (const password of passwords.filter(Boolean)) {
+      expect(history).not.toContain(password);
+      expect(jobs).not.toContain(password);
+      expect(logs).not.toContain(password);
+    }
+  });
+
+  it('provisions hoop_ro, hoop_rw and hoop_ddl in every database and schema, and each can do what it should', async () => {
+    // Act
+    const id = await startJob({ job_steps: ['create-connections', 'send-webhook'] });
+    const running = (await admin('GET', `/dbroles/jobs/${id}`)).body as Job;
+    const job = await waitForJob(id);
+
+    // Assess: the job
+    expect(running.completed_at === null || running.status.phase !== 'running').toBe(true);
+    expect(job).toMatchObject({
+      id,
+      org_id: org,
+      spec: { db_arn: inject('stack').cluster_arn, db_engine: 'aurora-postgresql', db_name: 'demo', account_arn: 'arn:aws:iam::000000000000:user/local', db_tags: [{ key: 'env', value: 'local' }] },
+      status: { phase: 'completed', message: 'All user roles have been successfully provisioned' },
+    });
+    expect(job.completed_at).not.toBeNull();
+    expect(job.status.result.map((result) => [result.user_role, result.status])).toEqual([
+      ['hoop_ro', 'completed'],
+      ['hoop_rw', 'completed'],
+      ['hoop_ddl', 'completed'],
+    ]);
+    expect(job.status.result[0]?.credentials_info).toEqual({ secrets_manager_provider: 'database', secret_id: '', secret_keys: [] });
+
+    // Assess: log in as each role, in every database and awkward schema
+    const [ro, rw, ddl] = [await credentialsOf('hoop_ro'), await credentialsOf('hoop_rw'), await credentialsOf('hoop_ddl')];
+    for (const database of databases) {
+      const asRo = await loginAs('hoop_ro', ro, database);
+      const asRw = await loginAs('hoop_rw', rw, database);
+      const asDdl = await loginAs('hoop_ddl', ddl, database);
+      try {
+        for (const schema of ['app', ...AWKWARD]) {
+          const table = schema === 'app' ? 'app.items' : `${quoted(schema)}.t`;
+          const column = schema === 'app' ? 'name' : 'v';
+          expect(await tryQuery(asRo, `SELECT * FROM ${table}`), `${database} ${table}`).toMatchObject({ ok: true });
+          expect(await tryQuery(asRo, `INSERT INTO ${table} (${column}) VALUES ('x')`)).toMatchObject({ ok: false, code: '42501' });
+          expect(await tryQuery(asRw, `INSERT INTO ${table} (${column}) VALUES ('from rw') RETURNING id`), `${database} ${table}`).toMatchObject({ ok: true });
+          expect(await tryQuery(asRw, `CREATE TABLE ${quoted(schema)}.rw_made (id int)`)).toMatchObject({ ok: false, code: '42501' });
+        }
+        expect(await tryQuery(asDdl, 'CREATE TABLE app.ddl_made (id int)')).toMatchObject({ ok: true });
+        expect(await tryQuery(asDdl, 'TRUNCATE app.ddl_made')).toMatchObject({ ok: true });
+      } finally {
+        await Promise.all([asRo.end(), asRw.end(), asDdl.end()]);
+      }
+    }
+
+    // A table created afterwards by the master user is readable by hoop_ro.
+    const master = await masterClient(databases[0]);
+    await master.query(`CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (7)`);
+    await master.end();
+    const later = await loginAs('hoop_ro', ro, databases[0] ?? '');
+    expect(await tryQuery(later, 'SELECT id FROM app.later')).toMatchObject({ ok: true, rows: [{ id: 7 }] });
+    await later.end();
+
+    // The connections were created, and the finished job was published for the webhook.
+    const resource = (await admin('GET', '/resources/local-aurora')).body as { roles: { name: string; managed_by: string }[] };
+    expect(resource.roles.map((role) => role.name)).toEqual(expect.arrayContaining(['local-ro', 'local-rw', 'local-ddl', 'hoop_ro_local-aurora']));
+    expect(resource.roles.every((role) => role.managed_by === 'dbroles')).toBe(true);
+    const published = ((await (await fetch(`${origin()}/_local/events`)).json()) as { published: { 'detail-type': string; detail: { event_payload: Job } }[] }).published;
+    const finished = published.find((event) => event['detail-type'] === 'dbroles.job.finished' && event.detail.event_payload.id === id);
+    expect(finished?.detail.event_payload.status.phase).toBe('completed');
+  });
+
+  it('runs again safely: only the passwords change', async () => {
+    // Prepare: a run that completes what the previous test added (ddl_made is owned by hoop_ddl now)
+    expect((await waitForJob(await startJob())).status.phase).toBe('completed');
+    const before = await grantsSnapshot();
+    const oldPassword = await credentialsOf('hoop_ro');
+
+    // Act
+    const job = await waitForJob(await startJob());
+
+    // Assess
+    expect(job.status.phase).toBe('completed');
+    expect(await grantsSnapshot()).toEqual(before);
+    const newPassword = await credentialsOf('hoop_ro');
+    expect(newPassword).not.toBe(oldPassword);
+    await expect(loginAs('hoop_ro', oldPassword, databases[0] ?? '')).rejects.toThrow(/password authentication failed/);
+    const session = await loginAs('hoop_ro', newPassword, databases[0] ?? '');
+    await session.end();
+  });
+
+  it('retries a transient Data API error in the workflow, and the job completes', async () => {
+    // Prepare: every role's first call fails more often than the task retries by itself (3 attempts
+    // each, 3 roles), so the workflow's Retry must act; the faults run out after a few rounds.
+    await injectDataApiFaults(20, 'DatabaseResumingException');
+
+    // Act
+    const id = await startJob();
+    const job = await waitForJob(id);
+
+    // Assess
+    expect(job.status.phase).toBe('completed');
+    const execution = (await executions()).find((candidate) => candidate.name === id);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.events.some((event) => event.type === 'StateRetried')).toBe(true);
+  });
+
+  it('runs exactly one of two jobs started at once on one database', async () => {
+    // Act
+    const [first, second] = await Promise.all([startJob(), startJob()]);
+    const jobs = await Promise.all([waitForJob(first), waitForJob(second)]);
+
+    // Assess
+    const refused = jobs.filter((job) => job.status.message.startsWith('process already being executed'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.status).toMatchObject({ phase: 'failed', message: `process already being executed, resource_id=${inject('stack').cluster_arn}` });
+    expect(jobs.filter((job) => job.status.phase === 'completed')).toHaveLength(1);
+    const started = (await executions()).filter((execution) => execution.name === first || execution.name === second);
+    expect(started).toHaveLength(1);
+  });
+
+  it('stores the credentials in Vault KV v2 when asked, checked with its token', async () => {
+    // Act
+    const job = await waitForJob(await startJob({ vault_provider: { secret_id: 'dbsecrets/data/' }, job_steps: ['create-connections'], connection_prefix_name: 'vaulted-' }));
+
+    // Assess
+    expect(job.status.phase).toBe('completed');
+    expect(job.status.result[0]?.credentials_info).toEqual({
+      secrets_manager_provider: 'vault',
+      secret_id: 'dbsecrets/data/hoop_ro_local-aurora',
+      secret_keys: ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'],
+    });
+    const writes = (await (await fetch(`${inject('stack').vaultAddress}/_test/writes`)).json()) as Record<string, Record<string, string>>;
+    const written = writes['dbsecrets/data/hoop_ro_local-aurora'];
+    expect(written).toMatchObject({ USER: 'hoop_ro', HOST: '127.0.0.1', DB: 'postgres' });
+    passwords.push(written?.PASSWORD ?? '');
+    const session = await loginAs('hoop_ro', written?.PASSWORD ?? '', databases[1] ?? '');
+    await session.end();
+    const connection = await admin('GET', '/resources/local-aurora/roles/vaulted-ro/credentials');
+    expect((connection.body as { secret: Record<string, string> }).secret).toMatchObject({ 'envvar:PASS': '_vaultkv2:dbsecrets/data/hoop_ro_local-aurora:PASSWORD' });
+  });
+
+  it('answers 422 with the reason for databases the Data API cannot serve, and 404 for unknown ones', async () => {
+    // Prepare
+    const arn = (kind: string, id: string) => `arn:aws:rds:us-east-1:000000000000:${kind}:${id}`;
+
+    // Act
+    const standalone = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('db', 'local-postgres-standalone') }, connection_prefix_name: 'x-' } });
+    const mysql = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora-mysql') }, connection_prefix_name: 'x-' } });
+    const unknown = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'nope') }, connection_prefix_name: 'x-' } });
+    const badArn = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: 'arn:aws:s3:::bucket' }, connection_prefix_name: 'x-' } });
+    const badStep = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora') }, connection_prefix_name: 'x-', job_steps: ['reboot'] } });
+    const viaInstance = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('db', 'local-aurora-instance-1') }, connection_prefix_name: 'inst-' } });
+
+    // Assess
+    expect(standalone).toMatchObject({ status: 422, body: { message: expect.stringContaining('not part of an Aurora cluster') } });
+    expect(mysql).toMatchObject({ status: 422, body: { message: expect.stringContaining('aurora-mysql is not supported') } });
+    expect(unknown.status).toBe(404);
+    expect(badArn).toMatchObject({ status: 400, body: { errors: [{ path: 'aws.instance_arn' }] } });
+    expect(badStep).toMatchObject({ status: 400, body: { errors: [{ path: 'job_steps.0' }] } });
+    expect(viaInstance.status).toBe(202);
+    const job = await waitForJob((viaInstance.body as { job_id: string }).job_id);
+    expect(job.spec.db_arn).toBe(inject('stack').cluster_arn);
+  });
+
+  it('lists jobs newest first with pagination, to admins and auditors only, per org', async () => {
+    // Act
+    const firstPage = await admin('GET', '/dbroles/jobs?page_size=2');
+    const auditor = await (await apiAs({ org, groups: ['auditor'] }))('GET', '/dbroles/jobs');
+    const standard = await (await apiAs({ org, groups: ['dev'] }))('GET', '/dbroles/jobs');
+    const otherOrg = await (await apiAs({ org: newOrg(), groups: ['admin'] }))('GET', '/dbroles/jobs');
+
+    // Assess
+    const page = firstPage.body as { items: Job[]; next_token: string | null };
+    expect(page.items).toHaveLength(2);
+    expect(page.next_token).not.toBeNull();
+    expect(Date.parse(page.items[0]?.created_at ?? '')).toBeGreaterThanOrEqual(Date.parse(page.items[1]?.created_at ?? ''));
+    expect(auditor.status).toBe(200);
+    expect(standard.status).toBe(403);
+    expect(otherOrg.body).toEqual({ items: [], next_token: null });
+    expect((await admin('GET', '/dbroles/jobs/0195a8c2-7f3e-7000-8000-000000000000')).status).toBe(404);
+  });
+});
+
+describe('the tag trigger', () => {
+  it('starts one job per tag change event, for the org of the deployment settings', async () => {
+    // Prepare
+    const stack = inject('stack');
+    const local = await apiAs({ org: 'local', groups: ['admin'] });
+    const before = ((await local('GET', '/dbroles/jobs?page_size=100')).body as { items: Job[] }).items.length;
+    const event = (id: string, value: string) => ({
+      version: '0',
+      id,
+      'detail-type': 'Tag Change on Resource',
+      source: 'aws.tag',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [stack.cluster_arn],
+      detail: { 'changed-tag-keys': ['hoop.dev/provision-roles'], service: 'rds', 'resource-type': 'cluster', version: 3, tags: { 'hoop.dev/provision-roles': value, env: 'local' } },
+    });
+    const send = async (body: unknown) => (await fetch(`${stack.api_url.replace(/\/api$/, '')}/_local/events`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{ delivered: { rule: string; result?: { job_id?: string; skipped?: string } }[] }>;
+
+    // Act
+    const first = await send(event('11111111-1111-4111-8111-111111111111', 'true'));
+    const again = await send(event('11111111-1111-4111-8111-111111111111', 'true'));
+    const otherValue = await send(event('22222222-2222-4222-8222-222222222222', 'false'));
+
+    // Assess
+    expect(first.delivered).toMatchObject([{ rule: 'provision-on-tag', result: { job_id: expect.any(String) } }]);
+    expect(again.delivered).toMatchObject([{ rule: 'provision-on-tag', result: { skipped: 'event already handled' } }]);
+    expect(otherValue.delivered).toEqual([]);
+    const jobs = ((await local('GET', '/dbroles/jobs?page_size=100')).body as { items: Job[] }).items;
+    expect(jobs.length).toBe(before + 1);
+    const job = jobs.find((candidate) => candidate.id === first.delivered[0]?.result?.job_id);
+    expect(job?.org_id).toBe('local');
+  });
+});
