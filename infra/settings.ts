@@ -13,6 +13,14 @@ export interface DeploymentSettings {
   clusterArns: string[];
   /** Secrets of those clusters the Data API may read on the service's behalf (ARN patterns). */
   clusterSecretArns: string[];
+  /** The org that jobs started by a tag change belong to. */
+  triggerOrgId: string;
+  provisionTagKey: string;
+  provisionTagValue: string;
+  /** `job_steps` of jobs started by a tag change. */
+  triggerJobSteps: string[];
+  /** Vault's address, for jobs that store credentials in KV v2 (empty: no Vault). */
+  vaultAddress: string;
 }
 
 export const DEFAULT_SETTINGS: DeploymentSettings = {
@@ -24,6 +32,11 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   planTtlSeconds: 3600,
   clusterArns: ['arn:aws:rds:*:*:cluster:*'],
   clusterSecretArns: ['arn:aws:secretsmanager:*:*:secret:rds!cluster-*'],
+  triggerOrgId: 'default',
+  provisionTagKey: 'hoop.dev/provision-roles',
+  provisionTagValue: 'true',
+  triggerJobSteps: [],
+  vaultAddress: '',
 };
 
 type ContextReader = (key: string) => unknown;
@@ -50,5 +63,10 @@ export function settingsFrom(read: ContextReader): DeploymentSettings {
     planTtlSeconds: number('planTtlSeconds') ?? DEFAULT_SETTINGS.planTtlSeconds,
     clusterArns: list(read('clusterArns')) ?? DEFAULT_SETTINGS.clusterArns,
     clusterSecretArns: list(read('clusterSecretArns')) ?? DEFAULT_SETTINGS.clusterSecretArns,
+    triggerOrgId: text('triggerOrgId') ?? DEFAULT_SETTINGS.triggerOrgId,
+    provisionTagKey: text('provisionTagKey') ?? DEFAULT_SETTINGS.provisionTagKey,
+    provisionTagValue: text('provisionTagValue') ?? DEFAULT_SETTINGS.provisionTagValue,
+    triggerJobSteps: list(read('triggerJobSteps')) ?? DEFAULT_SETTINGS.triggerJobSteps,
+    vaultAddress: text('vaultAddress') ?? DEFAULT_SETTINGS.vaultAddress,
   };
 }

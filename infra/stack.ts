@@ -1,17 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../functions/commons/table';
 import { type HandlerGroup, routes } from '../functions/routes';
 import { LAMBDA_BUNDLING } from './bundling';
-import { handlerEntry } from './handlers';
+import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
+import { executionEndedPattern, tagChangePattern } from '../functions/events/rules';
 import type { DeploymentSettings } from './settings';
 
 export interface DbAccessStackProps extends StackProps {
@@ -30,6 +36,9 @@ const TABLE_ACCESS: Record<HandlerGroup, 'none' | 'read' | 'readWrite'> = {
 /** Handler groups that reach Aurora clusters through the RDS Data API. */
 const DATA_API_GROUPS: ReadonlySet<HandlerGroup> = new Set(['provisioning']);
 
+/** The DB role workflow's execution timeout (the ASL document's TimeoutSeconds). */
+const JOB_TIMEOUT_SECONDS = (JSON.parse(readFileSync(DBROLES_STATE_MACHINE, 'utf8')) as { TimeoutSeconds: number }).TimeoutSeconds;
+
 function retentionOf(days: number): RetentionDays {
   const allowed = Object.values(RetentionDays).filter((value): value is RetentionDays => typeof value === 'number');
   if (!allowed.includes(days as RetentionDays)) throw new Error(`logRetentionDays must be one of ${allowed.join(', ')}`);
@@ -44,6 +53,7 @@ export class DbAccessStack extends Stack {
   readonly table: TableV2;
   readonly api: HttpApi;
   readonly functions: Partial<Record<HandlerGroup, NodejsFunction>> = {};
+  workflow!: StateMachine;
 
   constructor(scope: Construct, id: string, props: DbAccessStackProps) {
     super(scope, id, props);
@@ -63,6 +73,9 @@ export class DbAccessStack extends Stack {
 
     const groups = [...new Set(routes.map((route) => route.group))];
     for (const group of groups) this.functions[group] = this.handlerFunction(group, settings, retention);
+    const jobsApi = this.functions.dbroles;
+    if (!jobsApi) throw new Error('the route table has no dbroles group');
+    this.dbRoleJobs(settings, retention, jobsApi);
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new HttpApi(this, 'Api', { description: 'Database access provisioning API', createDefaultStage: true });
@@ -106,17 +119,33 @@ export class DbAccessStack extends Stack {
   }
 
   private handlerFunction(group: HandlerGroup, settings: DeploymentSettings, retention: RetentionDays): NodejsFunction {
-    const logGroup = new LogGroup(this, `${group}-logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
-    // An explicit role with an inline logging policy on this function's own log group only.
-    const role = new Role(this, `${group}-role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    const fn = this.lambda(group, { entry: handlerEntry(group), handler: 'handler', settings, retention, timeoutSeconds: 29 });
+    const access = TABLE_ACCESS[group];
+    if (access === 'read') this.table.grantReadData(fn);
+    if (access === 'readWrite') this.table.grantReadWriteData(fn);
+    if (DATA_API_GROUPS.has(group)) this.grantDataApi(fn, settings);
+    return fn;
+  }
+
+  /**
+   * One Lambda function as every function of the service is built: Node 22 on ARM64, an esbuild ESM
+   * bundle, X-Ray, its own log group with retention, and a role that may write only to that log group.
+   */
+  private lambda(
+    id: string,
+    options: { entry: string; handler: string; settings: DeploymentSettings; retention: RetentionDays; timeoutSeconds: number; environment?: Record<string, string> },
+  ): NodejsFunction {
+    const { settings } = options;
+    const logGroup = new LogGroup(this, `${id}-logs`, { retention: options.retention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new Role(this, `${id}-role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`] }));
-    const fn = new NodejsFunction(this, `${group}-function`, {
-      entry: handlerEntry(group),
-      handler: 'handler',
+    const fn = new NodejsFunction(this, `${id}-function`, {
+      entry: options.entry,
+      handler: options.handler,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 1024,
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(options.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
@@ -125,9 +154,11 @@ export class DbAccessStack extends Stack {
         ORG_CLAIM: settings.orgClaim,
         GROUPS_CLAIM: settings.groupsClaim,
         PLAN_TTL_SECONDS: String(settings.planTtlSeconds),
+        JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'db-access',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...options.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -143,30 +174,124 @@ export class DbAccessStack extends Stack {
     const logGroupId = Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`,
-      reason: 'Log streams of this function\'s own log group: their names are made by Lambda at run time.',
+      reason: "Log streams of this function's own log group: their names are made by Lambda at run time.",
     });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARN.' });
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: 'Node.js 22 is the runtime the service is built and tested for (brief: NODEJS_22_X).' });
-    const access = TABLE_ACCESS[group];
-    if (access === 'read') this.table.grantReadData(fn);
-    if (access === 'readWrite') this.table.grantReadWriteData(fn);
-    if (DATA_API_GROUPS.has(group)) {
-      fn.addToRolePolicy(
+    return fn;
+  }
+
+  /** The Data API on the configured clusters, and the cluster secrets it reads on the function's behalf. */
+  private grantDataApi(fn: NodejsFunction, settings: DeploymentSettings): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['rds-data:ExecuteStatement', 'rds-data:BatchExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:RollbackTransaction'],
+        resources: settings.clusterArns,
+      }),
+    );
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: settings.clusterSecretArns }));
+    this.acknowledgePatterns(fn, [...settings.clusterArns, ...settings.clusterSecretArns], 'Clusters are registered at run time; the cluster and secret ARN patterns are deployment settings (narrow them with -c clusterArns=... -c clusterSecretArns=...).');
+  }
+
+  private acknowledgePatterns(fn: NodejsFunction, resources: string[], reason: string): void {
+    for (const pattern of resources.filter((arn) => arn.includes('*'))) {
+      if (fn.role) Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${pattern}]`, reason });
+    }
+  }
+
+  /**
+   * The DB role job workflow: the ASL document with its Task functions substituted, the catch-all
+   * for executions that end without finishing their job, the RDS tag trigger, and an alarm.
+   */
+  private dbRoleJobs(settings: DeploymentSettings, retention: RetentionDays, jobsApi: NodejsFunction): void {
+    const environment = { VAULT_ADDR: settings.vaultAddress, EVENT_BUS_NAME: 'default' };
+    const tasks = Object.fromEntries(
+      Object.entries(DBROLES_TASK_FUNCTIONS).map(([substitution, handler]) => {
+        const fn = this.lambda(`dbroles-${handler}`, { entry: DBROLES_TASKS_ENTRY, handler, settings, retention, timeoutSeconds: 300, environment });
+        this.table.grantReadWriteData(fn);
+        return [substitution, fn] as const;
+      }),
+    ) as Record<keyof typeof DBROLES_TASK_FUNCTIONS, NodejsFunction>;
+    this.grantDataApi(tasks.ProvisionRoleFunctionArn, settings);
+    const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    bus.grantPutEventsTo(tasks.FinishJobFunctionArn);
+
+    const workflowLogs = new LogGroup(this, 'dbroles-workflow-logs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const workflow = new StateMachine(this, 'DbRolesWorkflow', {
+      definitionBody: DefinitionBody.fromFile(DBROLES_STATE_MACHINE),
+      definitionSubstitutions: Object.fromEntries(Object.entries(tasks).map(([substitution, fn]) => [substitution, fn.functionArn])),
+      // Errors only, and never the payloads: they name roles and databases, and nothing more is needed.
+      logs: { destination: workflowLogs, level: LogLevel.ERROR, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    for (const fn of Object.values(tasks)) fn.grantInvoke(workflow);
+    this.workflow = workflow;
+    Validations.of(workflow).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'The workflow logs at ERROR without execution data on purpose: its payloads are not needed to operate it, and failures are also caught by the alarm and the execution-ended rule.',
+    });
+    Validations.of(workflow.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray and CloudWatch Logs delivery actions support no resource ARN.' });
+    for (const fn of Object.values(tasks)) {
+      Validations.of(workflow.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+        reason: 'Invoking the Task functions, any version (CDK grantInvoke).',
+      });
+    }
+
+    const ended = this.lambda('dbroles-executionEnded', { entry: DBROLES_TASKS_ENTRY, handler: 'executionEnded', settings, retention, timeoutSeconds: 60, environment });
+    this.table.grantReadWriteData(ended);
+    new Rule(this, 'DbRolesExecutionEnded', {
+      description: 'Ends the job of a DB role workflow that failed, timed out or was aborted, and frees its database',
+      eventPattern: executionEndedPattern(workflow.stateMachineArn) as EventPattern,
+      targets: [new LambdaFunction(ended, { retryAttempts: 8 })],
+    });
+
+    const starterEnvironment = {
+      STATE_MACHINE_ARN: workflow.stateMachineArn,
+      VAULT_ADDR: settings.vaultAddress,
+      TRIGGER_ORG_ID: settings.triggerOrgId,
+      TRIGGER_TAG_KEY: settings.provisionTagKey,
+      TRIGGER_TAG_VALUE: settings.provisionTagValue,
+      TRIGGER_JOB_STEPS: settings.triggerJobSteps.join(','),
+    };
+    const trigger = this.lambda('dbroles-tag-trigger', { entry: TAG_TRIGGER_ENTRY, handler: 'handler', settings, retention, timeoutSeconds: 60, environment: starterEnvironment });
+    this.table.grantReadWriteData(trigger);
+    new Rule(this, 'ProvisionOnTag', {
+      description: `Starts a DB role job when an RDS cluster or instance is tagged ${settings.provisionTagKey}=${settings.provisionTagValue}`,
+      eventPattern: tagChangePattern(settings.provisionTagKey, settings.provisionTagValue) as EventPattern,
+      targets: [new LambdaFunction(trigger, { retryAttempts: 4 })],
+    });
+
+    for (const starter of [jobsApi, trigger]) {
+      for (const [name, value] of Object.entries(starterEnvironment)) starter.addEnvironment(name, value);
+      workflow.grantStartExecution(starter);
+      starter.addToRolePolicy(
         new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['rds-data:ExecuteStatement', 'rds-data:BatchExecuteStatement', 'rds-data:BeginTransaction', 'rds-data:CommitTransaction', 'rds-data:RollbackTransaction'],
-          resources: settings.clusterArns,
+          actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+          resources: [`arn:${this.partition}:rds:${this.region}:${this.account}:db:*`, `arn:${this.partition}:rds:${this.region}:${this.account}:cluster:*`],
         }),
       );
-      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: settings.clusterSecretArns }));
-      for (const pattern of [...settings.clusterArns, ...settings.clusterSecretArns].filter((arn) => arn.includes('*'))) {
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${pattern}]`,
-          reason: 'Resources are registered at run time; the cluster and secret ARN patterns are deployment settings (narrow them with -c clusterArns=... -c clusterSecretArns=...).',
+      if (starter.role) {
+        Validations.of(starter.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]',
+          reason: 'Any instance of the account may be asked for by an admin or tagged; Describe is read-only.',
+        });
+        Validations.of(starter.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster:*]',
+          reason: 'Any cluster of the account may be asked for by an admin or tagged; Describe is read-only.',
         });
       }
     }
-    return fn;
+
+    new Alarm(this, 'DbRolesWorkflowFailures', {
+      alarmDescription: 'A DB role job workflow failed, timed out or was aborted',
+      metric: workflow.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** Each accepted cdk-nag finding, acknowledged where it arises, with its reason. */

@@ -57,13 +57,15 @@ describe('DbAccessStack', () => {
   });
 
   it('has one Node 22 ARM64 function per handler group, with the settings in its environment', () => {
-    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(functions)).toHaveLength(groups.length);
-    for (const fn of Object.values(functions)) {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' } });
+    // One per HTTP handler group, plus the tag trigger.
+    expect(Object.keys(functions)).toHaveLength(groups.length + 1);
+    template.resourceCountIs('AWS::Lambda::Function', groups.length + 1 + 4);
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(fn).toMatchObject({
         Properties: {
+          Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
-          Handler: 'index.handler',
           TracingConfig: { Mode: 'Active' },
           Environment: { Variables: { ORG_CLAIM: 'tenant', GROUPS_CLAIM: 'roles', TABLE_NAME: expect.anything(), NODE_OPTIONS: '--enable-source-maps' } },
         },
@@ -87,7 +89,8 @@ describe('DbAccessStack', () => {
 
   it('keeps logs for the configured time and logs API access', () => {
     const logGroups = template.findResources('AWS::Logs::LogGroup');
-    expect(Object.keys(logGroups)).toHaveLength(groups.length + 1);
+    // Every function, the API's access log and the workflow.
+    expect(Object.keys(logGroups)).toHaveLength(groups.length + 1 + 4 + 2);
     for (const logGroup of Object.values(logGroups)) expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 14 } });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') } });
   });
@@ -104,6 +107,40 @@ describe('DbAccessStack', () => {
     expect(dataApi('provisioning')).toHaveLength(1);
     expect(dataApi('resources')).toEqual([]);
     expect(statementsOf('resources').some((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))).toBe(false);
+  });
+
+  it('deploys the workflow from the ASL file with every Task function substituted, logging errors without payloads', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines)).toHaveLength(1);
+    const machine = Object.values(machines)[0] as { Properties: Record<string, unknown> };
+    expect(machine.Properties).toMatchObject({
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
+      TracingConfiguration: { Enabled: true },
+      DefinitionSubstitutions: { ProvisionRoleFunctionArn: expect.anything(), RecordRoleFailureFunctionArn: expect.anything(), FinishJobFunctionArn: expect.anything() },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Threshold: 1 });
+  });
+
+  it('has the tag rule and the execution-ended rule, with the deployment settings in their patterns', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.tag'],
+        'detail-type': ['Tag Change on Resource'],
+        detail: { service: ['rds'], 'resource-type': ['cluster', 'db'], 'changed-tag-keys': ['hoop.dev/provision-roles'], tags: { 'hoop.dev/provision-roles': ['true'] } },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.states'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [Match.anyValue()] } },
+    });
+  });
+
+  it('gives the Data API only to the functions that run SQL, and PutEvents only to the one that publishes', () => {
+    const actions = (id: string) => statementsOf(id).flatMap((statement) => [statement.Action].flat());
+    expect(actions('dbroles-provisionRole')).toEqual(expect.arrayContaining(['rds-data:ExecuteStatement', 'secretsmanager:GetSecretValue']));
+    expect(actions('dbroles-finishJob')).toContain('events:PutEvents');
+    expect(actions('dbroles-finishJob').some((action) => action.startsWith('rds-data:'))).toBe(false);
+    expect(actions('dbroles')).toEqual(expect.arrayContaining(['states:StartExecution', 'rds:DescribeDBClusters']));
+    expect(actions('dbroles').some((action) => action.startsWith('rds-data:'))).toBe(false);
   });
 
   it('passes the cdk-nag AwsSolutions pack with every exception acknowledged', () => {
