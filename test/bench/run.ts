@@ -9,6 +9,7 @@ import { freePort } from '../../infra/local/ports';
 import { startLocalStack } from '../../infra/local/stack';
 import { benchApi } from './api';
 import { benchBundles } from './bundles';
+import { benchJobs } from './jobs';
 import { benchProvisioning } from './provisioning';
 import { type BenchRow, printTable, writeReport } from './report';
 
@@ -23,6 +24,7 @@ const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions,
 try {
   rows.push(...(await benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
   rows.push(...(await benchProvisioning(stack.info)));
+  rows.push(...(await benchJobs(stack.info)));
 } finally {
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
