@@ -205,6 +205,30 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(execution?.events.some((event) => event.type === 'StateRetried')).toBe(true);
   });
 
+  it('fails the role that meets a permanent error, and the job with it, with their messages', async () => {
+    // Prepare: the next Data API call fails for good (a database error is never retried)
+    await fetch(`${inject('stack').dataApiEndpoint}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ count: 1, error_type: 'DatabaseErrorException', message: 'ERROR: permission denied for database postgres; SQLState: 42501' }),
+    });
+
+    // Act
+    const id = await startJob();
+    const job = await waitForJob(id);
+
+    // Assess
+    expect(job.status).toMatchObject({ phase: 'failed', message: 'One or more user roles failed to be provisioned' });
+    const failed = job.status.result.filter((result) => result.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.message).toBe('ERROR: permission denied for database postgres; SQLState: 42501');
+    expect(failed[0]?.completed_at).not.toBeNull();
+    expect(job.status.result.filter((result) => result.status === 'completed')).toHaveLength(2);
+    const execution = (await executions()).find((candidate) => candidate.name === id);
+    expect(execution?.events.some((event) => event.type === 'StateCaught')).toBe(true);
+    // The lock was released: the next job runs.
+    expect((await waitForJob(await startJob())).status.phase).toBe('completed');
+  });
+
   it('runs exactly one of two jobs started at once on one database', async () => {
     // Act
     const [first, second] = await Promise.all([startJob(), startJob()]);
