@@ -7,6 +7,8 @@ export interface DeploymentSettings {
   orgClaim: string;
   groupsClaim: string;
   logRetentionDays: number;
+  /** Origins that browsers may call the API from; empty (the default): no CORS. */
+  corsAllowOrigins: string[];
   /** How long a plan may be applied, in seconds. */
   planTtlSeconds: number;
   /** Aurora clusters the service may reach through the Data API (ARN patterns). */
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   orgClaim: 'org_id',
   groupsClaim: 'groups',
   logRetentionDays: 30,
+  corsAllowOrigins: [],
   planTtlSeconds: 3600,
   clusterArns: ['arn:aws:rds:*:*:cluster:*'],
   clusterSecretArns: ['arn:aws:secretsmanager:*:*:secret:rds!cluster-*'],
@@ -60,6 +63,7 @@ export function settingsFrom(read: ContextReader): DeploymentSettings {
     orgClaim: text('orgClaim') ?? DEFAULT_SETTINGS.orgClaim,
     groupsClaim: text('groupsClaim') ?? DEFAULT_SETTINGS.groupsClaim,
     logRetentionDays: number('logRetentionDays') ?? DEFAULT_SETTINGS.logRetentionDays,
+    corsAllowOrigins: list(read('corsAllowOrigins')) ?? DEFAULT_SETTINGS.corsAllowOrigins,
     planTtlSeconds: number('planTtlSeconds') ?? DEFAULT_SETTINGS.planTtlSeconds,
     clusterArns: list(read('clusterArns')) ?? DEFAULT_SETTINGS.clusterArns,
     clusterSecretArns: list(read('clusterSecretArns')) ?? DEFAULT_SETTINGS.clusterSecretArns,

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { type CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  CorsHttpMethod,
+  type CorsPreflightOptions,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -24,8 +33,10 @@ export interface DbAccessStackProps extends StackProps {
   settings: DeploymentSettings;
 }
 
-/** What each handler group may do with the table: nothing more. */
-const TABLE_ACCESS: Record<HandlerGroup, 'none' | 'read' | 'readWrite'> = {
+type TableAccess = 'none' | 'read' | 'readWrite';
+
+/** What each handler group may do with the table: nothing more. A new group must say what it needs. */
+const TABLE_ACCESS: Record<HandlerGroup, TableAccess> = {
   openapi: 'none',
   resources: 'readWrite',
   provisioning: 'readWrite',
@@ -78,7 +89,12 @@ export class DbAccessStack extends Stack {
     this.dbRoleJobs(settings, retention, jobsApi);
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    this.api = new HttpApi(this, 'Api', { description: 'Database access provisioning API', createDefaultStage: true });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Database access provisioning API',
+      createDefaultStage: true,
+      // Off unless origins are configured: the API is meant for CLIs and back ends.
+      corsPreflight: settings.corsAllowOrigins.length > 0 ? this.cors(settings.corsAllowOrigins) : undefined,
+    });
     const stage = this.api.defaultStage?.node.defaultChild as CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -116,6 +132,12 @@ export class DbAccessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.apiEndpoint}/api` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     this.suppressFindings();
+  }
+
+  /** Preflight answers for the configured origins: the methods of the route table and the headers clients send. */
+  private cors(allowOrigins: string[]): CorsPreflightOptions {
+    const methods = [...new Set(routes.map((route) => route.method))].map((method) => CorsHttpMethod[method]);
+    return { allowOrigins, allowMethods: [...methods, CorsHttpMethod.OPTIONS], allowHeaders: ['authorization', 'content-type'], maxAge: Duration.hours(1) };
   }
 
   private handlerFunction(group: HandlerGroup, settings: DeploymentSettings, retention: RetentionDays): NodejsFunction {
@@ -169,6 +191,8 @@ export class DbAccessStack extends Stack {
         banner: LAMBDA_BUNDLING.banner,
         // The pinned SDK v3 is bundled, not the runtime's: the version we test is the one we run.
         externalModules: [],
+        // The local esbuild (a devDependency) builds the bundles; synth needs no Docker.
+        forceDockerBundling: false,
       },
     });
     const logGroupId = Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup);
