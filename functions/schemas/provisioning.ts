@@ -7,6 +7,8 @@ import { pageOf, pageQuery, pathName, timestamp, uuid } from './common';
 const privilege = z
   .string()
   .max(32)
+  // ASCII letters only: toUpperCase would turn "ſelect" into SELECT.
+  .regex(/^\s*[A-Za-z]+\s*$/, `must be one of: ${PRIVILEGES.join(', ')}`)
   .transform((value) => value.trim().toUpperCase())
   .pipe(z.enum(PRIVILEGES, `must be one of: ${PRIVILEGES.join(', ')}`));
 
