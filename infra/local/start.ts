@@ -2,6 +2,7 @@
  * `npm start`: the local stack in the foreground. `--fresh` starts from empty data; PORT moves the API
  * (the local AWS endpoints take the next four ports). Ctrl-C or SIGTERM stops every child process.
  */
+import { resolve } from 'node:path';
 import { portsFrom, startLocalStack } from './stack';
 
 const fresh = process.argv.includes('--fresh');
@@ -21,7 +22,7 @@ process.stdout.write(
     `  postgres_url  ${info.postgres_url}`,
     `  admin_token   ${info.admin_token}`,
     `Everything above is in ${dir}/stack.json. More tokens: npm run token -- --org <id> --groups <a,b> --sub <id>`,
-    `Try: curl -H "Authorization: Bearer $(node -p "require('./${dir}/stack.json').admin_token")" ${info.api_url}/resources`,
+    `Try: curl -H "Authorization: Bearer $(node -p "require('${resolve(dir, 'stack.json')}').admin_token")" ${info.api_url}/resources`,
     'Ctrl-C stops it.',
     '',
   ].join('\n'),
