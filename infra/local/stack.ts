@@ -78,7 +78,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   Object.assign(process.env, LOCAL_AWS_ENV);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const stopOne of stops.reverse()) await stopOne().catch(() => {});
+    // One part that hangs must not keep PostgreSQL or DynamoDB Local running: each gets 10 s.
+    for (const stopOne of stops.reverse()) {
+      await Promise.race([stopOne().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    }
   };
 
   try {
