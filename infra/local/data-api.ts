@@ -250,6 +250,23 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     }
   };
 
+  /** Commit or rollback: the transaction's session ends either way; a failed rollback is not an error. */
+  const endTransaction = async (body: ExecuteRequest, command: 'COMMIT' | 'ROLLBACK') => {
+    loginFor(body);
+    const open = transactionFor(body.transactionId ?? '');
+    transactions.delete(body.transactionId ?? '');
+    clearTimeout(open.timer);
+    try {
+      await open.busy;
+      await open.client.query(command);
+    } catch (error) {
+      if (command === 'COMMIT') throw error instanceof pg.DatabaseError ? databaseError(error) : error;
+    } finally {
+      await open.client.end().catch(() => {});
+    }
+    return { transactionStatus: command === 'COMMIT' ? 'Transaction Committed' : 'Rollback Complete' };
+  };
+
   const operations: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     '/Execute': async (raw) => {
       const body = raw as ExecuteRequest;
@@ -307,34 +324,8 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
       transactions.set(id, { client, secretArn: body.secretArn ?? '', timer: setTimeout(() => expire(id), timeoutMs), busy: Promise.resolve() });
       return { transactionId: id };
     },
-    '/CommitTransaction': async (raw) => {
-      const body = raw as ExecuteRequest;
-      loginFor(body);
-      const open = transactionFor(body.transactionId ?? '');
-      transactions.delete(body.transactionId ?? '');
-      clearTimeout(open.timer);
-      try {
-        await open.busy;
-        await open.client.query('COMMIT');
-      } catch (error) {
-        if (error instanceof pg.DatabaseError) throw databaseError(error);
-        throw error;
-      } finally {
-        await open.client.end().catch(() => {});
-      }
-      return { transactionStatus: 'Transaction Committed' };
-    },
-    '/RollbackTransaction': async (raw) => {
-      const body = raw as ExecuteRequest;
-      loginFor(body);
-      const open = transactionFor(body.transactionId ?? '');
-      transactions.delete(body.transactionId ?? '');
-      clearTimeout(open.timer);
-      await open.busy;
-      await open.client.query('ROLLBACK').catch(() => {});
-      await open.client.end().catch(() => {});
-      return { transactionStatus: 'Rollback Complete' };
-    },
+    '/CommitTransaction': (raw) => endTransaction(raw as ExecuteRequest, 'COMMIT'),
+    '/RollbackTransaction': (raw) => endTransaction(raw as ExecuteRequest, 'ROLLBACK'),
   };
 
   const server: Server = createServer(async (request, response) => {
