@@ -161,17 +161,18 @@ export class ProvisioningService {
     const details = plan.details;
     const base = { sid, plan_sid: planSid, resource_name: resource.name, role: details.config.roleName };
     let result: ApplyResult;
+    const progress = { committed: 0 };
     try {
       if (details.statements.length === 0) {
         result = { ...base, status: 'skipped', message: 'the plan was in sync: nothing to do' };
       } else {
-        await this.runPlan(caller.orgId, resource, target, details);
+        await this.runPlan(caller.orgId, resource, target, details, progress);
         result = { ...base, status: 'success', message: `${details.statements.length} statements applied` };
       }
     } catch (error) {
       const drifted = error instanceof DriftError;
-      // Nothing ran: the plan may be applied again (or must be re-made, when it drifted).
-      if (drifted || (error instanceof Error && 'nothingRan' in error)) await this.deps.sessions.releasePlan(caller.orgId, planSid, sid);
+      // Nothing was committed: the plan may be applied again (or must be re-made, when it drifted).
+      if (progress.committed === 0) await this.deps.sessions.releasePlan(caller.orgId, planSid, sid);
       result = { ...base, status: 'failed', message: messageOf(error) };
       await this.recordApply(caller, result, started);
       if (drifted) throw new ConflictError(result.message);
@@ -205,7 +206,13 @@ export class ProvisioningService {
    * only when they are exactly the planned ones. The home transaction (role, password) commits first
    * so the other databases see the role.
    */
-  private async runPlan(orgId: string, resource: ResourceRecord, target: ClusterTarget, details: PlanSessionDetails): Promise<void> {
+  private async runPlan(
+    orgId: string,
+    resource: ResourceRecord,
+    target: ClusterTarget,
+    details: PlanSessionDetails,
+    progress: { committed: number },
+  ): Promise<void> {
     const port = this.deps.sqlFor(target);
     const config = details.config;
     const open = new Map<string, SqlTransaction>();
@@ -217,7 +224,6 @@ export class ProvisioningService {
       }
       return transaction;
     };
-    let committed = 0;
     try {
       // Which databases to lock: those in reach before locking, plus home. Re-checked under the locks.
       const before = await readClusterState(async (database, text, parameters) => stateColumn(await port.query(database, text, parameters)), config);
@@ -259,14 +265,11 @@ export class ProvisioningService {
         }
         await transaction.commit();
         open.delete(database);
-        committed++;
+        progress.committed++;
       }
-    } catch (error) {
-      await Promise.all([...open.values()].map((transaction) => transaction.rollback().catch(() => undefined)));
-      if (committed === 0 && error instanceof Error && !(error instanceof DriftError)) Object.assign(error, { nothingRan: true });
-      throw error;
     } finally {
-      for (const transaction of open.values()) await transaction.rollback().catch(() => undefined);
+      // Whatever did not commit is rolled back, which also frees its lock.
+      await Promise.all([...open.values()].map((transaction) => transaction.rollback().catch(() => undefined)));
     }
   }
 
