@@ -19,13 +19,22 @@ export interface LocalDataApiOptions {
 
 export interface LocalDataApi {
   endpoint: string;
-  /** ExecuteStatement calls answered since the start (or the last reset). */
-  executeCalls(): number;
-  resetCounters(): void;
-  /** The next `count` ExecuteStatement calls fail with this AWS error before running anything. */
-  injectFailures(count: number, errorType: string, message?: string): void;
   addSecret(arn: string, login: { username: string; password: string }): void;
   stop(): Promise<void>;
+}
+
+/**
+ * Test controls, outside the AWS protocol, all scoped to one secret ARN so that a test counts and
+ * breaks only its own calls while other test files use the same endpoint:
+ * - `POST /_local/secrets` `{arn, username, password}`: a new secret (as Secrets Manager would hold);
+ * - `GET /_local/calls?secret_arn=…`: ExecuteStatement calls made with that secret;
+ * - `POST /_local/faults` `{secret_arn, count, error_type, message?}`: the next `count`
+ *   ExecuteStatement calls with that secret fail with that AWS error before running anything.
+ */
+interface Fault {
+  count: number;
+  type: string;
+  message: string;
 }
 
 const RESPONSE_LIMIT_BYTES = 1024 * 1024;
@@ -190,8 +199,8 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
   const pools = new Map<string, pg.Pool>();
   const transactions = new Map<string, OpenTransaction>();
   const timeoutMs = options.transactionTimeoutMs ?? 180_000;
-  let executeCalls = 0;
-  let failures: { count: number; type: string; message: string } = { count: 0, type: '', message: '' };
+  const callsBySecret = new Map<string, number>();
+  const faultsBySecret = new Map<string, Fault>();
 
   const loginFor = (body: ExecuteRequest) => {
     if (!body.resourceArn || !options.clusterArns.includes(body.resourceArn)) {
@@ -271,10 +280,12 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     '/Execute': async (raw) => {
       const body = raw as ExecuteRequest;
       const login = loginFor(body);
-      executeCalls++;
-      if (failures.count > 0) {
-        failures.count--;
-        throw new DataApiError(failures.type, 400, failures.message);
+      const secretArn = body.secretArn ?? '';
+      callsBySecret.set(secretArn, (callsBySecret.get(secretArn) ?? 0) + 1);
+      const fault = faultsBySecret.get(secretArn);
+      if (fault && fault.count > 0) {
+        fault.count--;
+        throw new DataApiError(fault.type, 400, fault.message);
       }
       if (!body.sql) throw new DataApiError('BadRequestException', 400, 'SQL statement is required');
       let result: pg.QueryResult;
@@ -328,20 +339,37 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     '/RollbackTransaction': (raw) => endTransaction(raw as ExecuteRequest, 'ROLLBACK'),
   };
 
+  const control = async (path: string, request: IncomingMessage, url: URL): Promise<unknown> => {
+    if (path === '/_local/calls' && request.method === 'GET') {
+      const secretArn = url.searchParams.get('secret_arn');
+      if (!secretArn) throw new DataApiError('BadRequestException', 400, 'secret_arn is required: calls are counted per secret');
+      return { execute_calls: callsBySecret.get(secretArn) ?? 0 };
+    }
+    const body = await readJson(request);
+    if (path === '/_local/faults' && request.method === 'POST') {
+      const { secret_arn: secretArn, count = 1, error_type: type = 'DatabaseResumingException', message } = body as { secret_arn?: string; count?: number; error_type?: string; message?: string };
+      if (!secretArn || !secrets.has(secretArn)) throw new DataApiError('BadRequestException', 400, 'secret_arn must name a known secret: faults are armed per secret');
+      faultsBySecret.set(secretArn, { count, type, message: message ?? `${type} injected by the local Data API` });
+      return { armed: count };
+    }
+    if (path === '/_local/secrets' && request.method === 'POST') {
+      const { arn, username, password } = body as { arn?: string; username?: string; password?: string };
+      if (!arn || !username || password === undefined) throw new DataApiError('BadRequestException', 400, 'arn, username and password are required');
+      secrets.set(arn, { username, password });
+      return { arn };
+    }
+    throw new DataApiError('UnknownOperationException', 404, `Unknown local control ${request.method} ${path}`);
+  };
+
   const server: Server = createServer(async (request, response) => {
     const send = (status: number, body: unknown, errorType?: string) => {
       response.writeHead(status, { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
       response.end(JSON.stringify(body));
     };
     try {
-      const path = new URL(request.url ?? '/', 'http://local').pathname;
-      // Test controls, outside the AWS protocol: read the call counter, inject faults.
-      if (path === '/_local/calls') return send(200, { execute_calls: executeCalls });
-      if (path === '/_local/faults' && request.method === 'POST') {
-        const fault = (await readJson(request)) as { count?: number; error_type?: string; message?: string };
-        failures = { count: fault.count ?? 1, type: fault.error_type ?? 'DatabaseResumingException', message: fault.message ?? `${fault.error_type ?? 'DatabaseResumingException'} injected by the local Data API` };
-        return send(200, { armed: failures.count });
-      }
+      const url = new URL(request.url ?? '/', 'http://local');
+      const path = url.pathname;
+      if (path.startsWith('/_local/')) return send(200, await control(path, request, url));
       const operation = operations[path];
       if (!operation || request.method !== 'POST') return send(404, { message: 'Unknown operation' }, 'UnknownOperationException');
       const answer = await operation(await readJson(request));
@@ -363,13 +391,6 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
 
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
-    executeCalls: () => executeCalls,
-    resetCounters: () => {
-      executeCalls = 0;
-    },
-    injectFailures: (count, type, message = `${type} injected by the local Data API`) => {
-      failures = { count, type, message };
-    },
     addSecret: (arn, login) => secrets.set(arn, login),
     stop: async () => {
       for (const id of [...transactions.keys()]) expire(id);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type HandlerGroup, type RouteDefinition, routeKey, routes } from '../../functions/routes';
+import { type RouteDefinition, routeKey, routes, type HandlerGroup } from '../../functions/routes';
+import { invokeLocally, lambdaContext } from './lambda-runtime';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -97,7 +98,7 @@ export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server>
       }
 
       const event = buildEvent(request, url, body, match.route, pathParameters, claims, requestId);
-      const result = await options.handlers[match.route.group](event, lambdaContext(match.route.group, requestId));
+      const result = await invokeLocally(options.handlers[match.route.group], event, lambdaContext(`local-${match.route.group}`, requestId));
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([key, value]) => [key, String(value)]));
       response.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...headers });
       response.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
@@ -164,23 +165,5 @@ function buildEvent(
       timeEpoch: now.getTime(),
       authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
     },
-  };
-}
-
-function lambdaContext(group: HandlerGroup, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `local-${group}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-${group}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/local-${group}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
   };
 }

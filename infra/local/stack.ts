@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   ports: StackPorts;
   /** Start from empty data. */
   fresh?: boolean;
+  /** The org that tag-triggered jobs belong to (default `local`, the admin token's org). */
+  triggerOrg?: string;
 }
 
 export interface LocalStack {
@@ -112,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LOCAL_RDS_CATALOG: JSON.stringify(
         localRdsCatalog({ arn: LOCAL_CLUSTER_ARN, id: LOCAL_CLUSTER_ID, secretArn: LOCAL_SECRET_ARN, port: postgres.port, account: LOCAL_ACCOUNT, region: LOCAL_REGION }),
       ),
-      TRIGGER_ORG_ID: LOCAL_ORG,
+      TRIGGER_ORG_ID: options.triggerOrg ?? LOCAL_ORG,
       TRIGGER_TAG_KEY: LOCAL_TAG.key,
       TRIGGER_TAG_VALUE: LOCAL_TAG.value,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

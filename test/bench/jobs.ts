@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { StackInfo } from '../../infra/local/stack';
 import type { BenchRow } from './report';
+import { dataApiCalls } from './data-api-calls';
 
 const DATABASES = 20;
 const SCHEMAS = 20;
@@ -16,11 +17,6 @@ async function query(stack: StackInfo, database: string, text: string): Promise<
   } finally {
     await client.end();
   }
-}
-
-async function dataApiCalls(stack: StackInfo): Promise<number> {
-  const answer = await fetch(`http://127.0.0.1:${stack.ports.dataApi}/_local/calls`);
-  return ((await answer.json()) as { execute_calls: number }).execute_calls;
 }
 
 /** A DB role job on 20 databases × 20 schemas (× 5 tables): wall time and Data API calls per role per database. */

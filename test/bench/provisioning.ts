@@ -2,6 +2,7 @@ import pg from 'pg';
 import { CLUSTER_STATE_SQL, DATABASE_STATE_SQL } from '../../functions/provisioning/sql/catalog';
 import type { StackInfo } from '../../infra/local/stack';
 import type { BenchRow } from './report';
+import { dataApiCalls } from './data-api-calls';
 
 const DATABASES = ['bench_a', 'bench_b'];
 const SCHEMAS_PER_DATABASE = 50;
@@ -52,11 +53,6 @@ const named = (sql: string, parameters: Record<string, string>) => {
   const names = Object.keys(parameters);
   return { text: sql.replace(/:(\w+)\b/g, (match, name: string) => (names.includes(name) ? `$${names.indexOf(name) + 1}` : match)), values: Object.values(parameters) };
 };
-
-async function dataApiCalls(stack: StackInfo): Promise<number> {
-  const answer = await fetch(`http://127.0.0.1:${stack.ports.dataApi}/_local/calls`);
-  return ((await answer.json()) as { execute_calls: number }).execute_calls;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();

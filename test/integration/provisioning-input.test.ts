@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRIVILEGES } from '../../functions/provisioning/privileges';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
-import { createDatabase, dataApiCalls, injectDataApiFaults, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
+import { createDatabase, dataApiCalls, injectDataApiFaults, loginAs, masterClient, newDatabaseName, newMasterSecret, tryQuery } from '../support/postgres';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
 
@@ -21,6 +21,7 @@ const second = newDatabaseName('provin_b');
 describe('plan and apply: bad input, batches, concurrency and every privilege combination', () => {
   const org = newOrg('provin');
   let admin: Api;
+  let secretArn = '';
 
   beforeAll(async () => {
     await createDatabase(
@@ -33,14 +34,15 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
     );
     await createDatabase(second, 'CREATE SCHEMA sales; CREATE TABLE sales.orders (id int);');
     admin = await apiAs({ org, groups: ['admin'] });
-    const { cluster_arn, secret_arn } = inject('stack');
+    const { cluster_arn } = inject('stack');
+    secretArn = await newMasterSecret('provin');
     for (const [name, env] of [
-      ['pg', { RDS_CLUSTER_ARN: cluster_arn, RDS_SECRET_ARN: secret_arn }],
+      ['pg', { RDS_CLUSTER_ARN: cluster_arn, RDS_SECRET_ARN: secretArn }],
       ['pg-no-secret', { RDS_CLUSTER_ARN: cluster_arn }],
     ] as const) {
       expect((await admin('POST', '/resources', { body: { name, type: 'database', subtype: 'postgres', env_vars: env } })).status).toBe(201);
     }
-    expect((await admin('POST', '/resources', { body: { name: 'mysql', type: 'database', subtype: 'mysql', env_vars: { RDS_CLUSTER_ARN: cluster_arn, RDS_SECRET_ARN: secret_arn } } })).status).toBe(201);
+    expect((await admin('POST', '/resources', { body: { name: 'mysql', type: 'database', subtype: 'mysql', env_vars: { RDS_CLUSTER_ARN: cluster_arn, RDS_SECRET_ARN: secretArn } } })).status).toBe(201);
   });
 
   const valid = () => ({ role: 'ro', privileges: ['SELECT'], scopes: [`${db}.app`] });
@@ -70,7 +72,7 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
 
   it.each(refusals)('refuses $case with $status, and runs nothing', async (refusal) => {
     // Prepare
-    const calls = await dataApiCalls();
+    const calls = await dataApiCalls(secretArn);
     const items = await itemsOfOrg(org);
 
     // Act
@@ -81,7 +83,7 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
     const body = answer.body as { message: string; errors?: { path: string }[] };
     expect(body.message).toMatch(refusal.message);
     if (refusal.errorPath) expect(body.errors?.map((error) => error.path)).toContain(refusal.errorPath);
-    expect(await dataApiCalls()).toBe(calls);
+    expect(await dataApiCalls(secretArn)).toBe(calls);
     expect(await itemsOfOrg(org)).toEqual(items);
   });
 
@@ -101,24 +103,24 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
 
   it('retries a resuming cluster and still plans, with the retries counted', async () => {
     // Prepare
-    await injectDataApiFaults(2, 'DatabaseResumingException');
-    const calls = await dataApiCalls();
+    await injectDataApiFaults(secretArn, 2, 'DatabaseResumingException');
+    const calls = await dataApiCalls(secretArn);
 
     // Act
     const planned = (await admin('POST', '/resources/pg/plan', { body: valid() })).body as PlanResult;
 
     // Assess
     expect(planned.status).toBe('success');
-    expect((await dataApiCalls()) - calls).toBe(2 + 2);
+    expect((await dataApiCalls(secretArn)) - calls).toBe(2 + 2);
   });
 
   it('gives up after the retry budget and reports the error as failed', async () => {
     // Prepare: a transient error that does not stop
-    await injectDataApiFaults(50, 'DatabaseResumingException');
+    await injectDataApiFaults(secretArn, 50, 'DatabaseResumingException');
 
     // Act
     const planned = (await admin('POST', '/resources/pg/plan', { body: valid() })).body as PlanResult;
-    await injectDataApiFaults(0, 'DatabaseResumingException');
+    await injectDataApiFaults(secretArn, 0, 'DatabaseResumingException');
 
     // Assess
     expect(planned).toMatchObject({ status: 'failed', message: expect.stringContaining('DatabaseResumingException') });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { startFakeVault } from './vault-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string; vaultAddress: string; vaultToken: string };
+    stack: StackInfo & { triggerOrg: string; dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string; vaultAddress: string; vaultToken: string };
   }
 }
 
@@ -26,8 +27,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Deployment settings of the handlers under test: a Vault to write to, short workflow retries.
   const vault = await startFakeVault(vaultPort, 'test-vault-token');
   Object.assign(process.env, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, LOCAL_SFN_RETRY_INTERVAL_MS: '20' });
-  const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
-  project.provide('stack', { ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile, vaultAddress: vault.address, vaultToken: vault.token });
+  // Tag-triggered jobs go to an org no other test uses, so the trigger test counts only its own jobs.
+  const triggerOrg = `trigger-${randomUUID()}`;
+  const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true, triggerOrg });
+  project.provide('stack', { ...stack.info, triggerOrg, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile, vaultAddress: vault.address, vaultToken: vault.token });
   return async () => {
     await stack.stop();
     await vault.stop();

@@ -50,12 +50,33 @@ export async function createDatabase(name: string, setup: string): Promise<void>
   }
 }
 
-/** ExecuteStatement calls the local Data API has answered so far. */
-export async function dataApiCalls(): Promise<number> {
-  const answer = await fetch(`${inject('stack').dataApiEndpoint}/_local/calls`);
-  return ((await answer.json()) as { execute_calls: number }).execute_calls;
+/**
+ * A secret of its own for a test file: a new ARN for the cluster's master login, registered with the
+ * local Data API. The file's resources use it, so that the calls it counts and the faults it arms are
+ * its own, whatever other files do on the same endpoint at the same time.
+ */
+export async function newMasterSecret(label: string): Promise<string> {
+  const stack = inject('stack');
+  const master = new URL(stack.postgres_url);
+  const arn = `${stack.secret_arn}-${label}-${randomBytes(4).toString('hex')}`;
+  await controlDataApi('POST', '/_local/secrets', { arn, username: decodeURIComponent(master.username), password: decodeURIComponent(master.password) });
+  return arn;
 }
 
-export async function injectDataApiFaults(count: number, errorType: string): Promise<void> {
-  await fetch(`${inject('stack').dataApiEndpoint}/_local/faults`, { method: 'POST', body: JSON.stringify({ count, error_type: errorType }) });
+/** ExecuteStatement calls the local Data API has answered with this secret so far. */
+export async function dataApiCalls(secretArn: string): Promise<number> {
+  const answer = (await controlDataApi('GET', `/_local/calls?secret_arn=${encodeURIComponent(secretArn)}`)) as { execute_calls: number };
+  return answer.execute_calls;
+}
+
+/** The next `count` ExecuteStatement calls made with this secret fail with this AWS error. */
+export async function injectDataApiFaults(secretArn: string, count: number, errorType: string, message?: string): Promise<void> {
+  await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, count, error_type: errorType, message });
+}
+
+async function controlDataApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const answer = await fetch(`${inject('stack').dataApiEndpoint}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const result = (await answer.json()) as unknown;
+  if (!answer.ok) throw new Error(`local Data API ${method} ${path}: ${answer.status} ${JSON.stringify(result)}`);
+  return result;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
+import { allHandlerLogs } from '../support/logs';
 import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
@@ -100,7 +100,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     // No password in the local execution history, the job records or the handler logs.
     const history = JSON.stringify(await executions());
     const jobs = JSON.stringify((await itemsOfOrg(org)).filter((item) => String(item.sk).startsWith('JOB#')));
-    const logs = readFileSync(inject('stack').logFile, 'utf8');
+    const logs = allHandlerLogs();
     expect(passwords.length).toBeGreaterThan(0);
     for (const password of passwords.filter(Boolean)) {
       expect(history).not.toContain(password);
@@ -192,7 +192,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   it('retries a transient Data API error in the workflow, and the job completes', async () => {
     // Prepare: every role's first call fails more often than the task retries by itself (3 attempts
     // each, 3 roles), so the workflow's Retry must act; the faults run out after a few rounds.
-    await injectDataApiFaults(20, 'DatabaseResumingException');
+    await injectDataApiFaults(inject('stack').secret_arn, 20, 'DatabaseResumingException');
 
     // Act
     const id = await startJob();
@@ -207,10 +207,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
   it('fails the role that meets a permanent error, and the job with it, with their messages', async () => {
     // Prepare: the next Data API call fails for good (a database error is never retried)
-    await fetch(`${inject('stack').dataApiEndpoint}/_local/faults`, {
-      method: 'POST',
-      body: JSON.stringify({ count: 1, error_type: 'DatabaseErrorException', message: 'ERROR: permission denied for database postgres; SQLState: 42501' }),
-    });
+    await injectDataApiFaults(inject('stack').secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501');
 
     // Act
     const id = await startJob();
@@ -310,7 +307,7 @@ describe('the tag trigger', () => {
   it('starts one job per tag change event, for the org of the deployment settings', async () => {
     // Prepare
     const stack = inject('stack');
-    const local = await apiAs({ org: 'local', groups: ['admin'] });
+    const local = await apiAs({ org: stack.triggerOrg, groups: ['admin'] });
     const before = ((await local('GET', '/dbroles/jobs?page_size=100')).body as { items: Job[] }).items.length;
     const event = (id: string, value: string) => ({
       version: '0',
@@ -337,6 +334,6 @@ describe('the tag trigger', () => {
     const jobs = ((await local('GET', '/dbroles/jobs?page_size=100')).body as { items: Job[] }).items;
     expect(jobs.length).toBe(before + 1);
     const job = jobs.find((candidate) => candidate.id === first.delivered[0]?.result?.job_id);
-    expect(job?.org_id).toBe('local');
+    expect(job?.org_id).toBe(stack.triggerOrg);
   });
 });
