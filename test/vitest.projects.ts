@@ -4,6 +4,8 @@ import type { TestProjectInlineConfiguration, ViteUserConfig } from 'vitest/conf
 export const sharedTestOptions = {
   root: new URL('..', import.meta.url).pathname,
   testTimeout: 60_000,
+  // A CDK synth (infra) or a local stack start (stack) in a hook can take a while on a loaded machine.
+  hookTimeout: 120_000,
   pool: 'forks',
   // Lambda runs Node 22; on the Node 20 of these machines the SDK would warn in every worker.
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -26,6 +28,5 @@ export const stackProject = {
     include: ['test/**/*.test.ts'],
     exclude: ['test/unit/**', 'test/infra/**'],
     globalSetup: ['test/support/global-setup.ts'],
-    hookTimeout: 120_000,
   },
 } satisfies TestProjectInlineConfiguration;
