@@ -22,8 +22,8 @@ import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../functions/commons/table';
-import { type HandlerGroup, routes } from '../functions/routes';
+import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/commons/table';
+import { type HandlerGroup, routes, routesOfGroup } from '../functions/routes';
 import { LAMBDA_BUNDLING } from './bundling';
 import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
 import { executionEndedPattern, tagChangePattern } from '../functions/events/rules';
@@ -62,6 +62,7 @@ function retentionOf(days: number): RetentionDays {
  */
 export class DbAccessStack extends Stack {
   readonly table: TableV2;
+  readonly idempotencyTable: TableV2;
   readonly api: HttpApi;
   readonly functions: Partial<Record<HandlerGroup, NodejsFunction>> = {};
   workflow!: StateMachine;
@@ -80,6 +81,16 @@ export class DbAccessStack extends Stack {
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // First answers to POSTs with an Idempotency-Key, kept 24 h: short-lived, so not retained.
+    this.idempotencyTable = new TableV2(this, 'IdempotencyTable', {
+      partitionKey: { name: IDEMPOTENCY_TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: IDEMPOTENCY_TABLE_SCHEMA.ttlAttribute,
+      encryption: TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const groups = [...new Set(routes.map((route) => route.group))];
@@ -146,6 +157,11 @@ export class DbAccessStack extends Stack {
     if (access === 'read') this.table.grantReadData(fn);
     if (access === 'readWrite') this.table.grantReadWriteData(fn);
     if (DATA_API_GROUPS.has(group)) this.grantDataApi(fn, settings);
+    // Groups with POST routes keep the first answer to a request with an Idempotency-Key.
+    if (routesOfGroup(group).some((route) => route.method === 'POST')) {
+      this.idempotencyTable.grantReadWriteData(fn);
+      fn.addEnvironment('IDEMPOTENCY_TABLE_NAME', this.idempotencyTable.tableName);
+    }
     return fn;
   }
 

@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { sharedTestOptions, stackProject, unitProject } from './vitest.projects';
+import { sharedTestOptions, stackProject, unitProject } from './vitest.projects.ts';
 
 export default defineConfig({ test: { ...sharedTestOptions, projects: [unitProject, stackProject] } });

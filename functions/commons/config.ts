@@ -4,6 +4,8 @@
  */
 export interface ServiceConfig {
   tableName: string;
+  /** Where first answers to POSTs with an Idempotency-Key are kept (24 h). */
+  idempotencyTableName: string;
   orgClaim: string;
   groupsClaim: string;
   awsRegion: string;
@@ -11,6 +13,8 @@ export interface ServiceConfig {
   rdsDataEndpoint: string | undefined;
   stepFunctionsEndpoint: string | undefined;
   eventBridgeEndpoint: string | undefined;
+  /** How long one Data API call may take before the SDK gives up (the service itself stops at 45 s). */
+  dataApiTimeoutSeconds: number;
   /** How long a plan may be applied (seconds). */
   planTtlSeconds: number;
   /** The DB role job workflow. */
@@ -38,6 +42,7 @@ function optional(name: string): string | undefined {
 export function loadConfig(): ServiceConfig {
   return {
     tableName: optional('TABLE_NAME') ?? 'db-access',
+    idempotencyTableName: optional('IDEMPOTENCY_TABLE_NAME') ?? 'db-access-idempotency',
     orgClaim: optional('ORG_CLAIM') ?? 'org_id',
     groupsClaim: optional('GROUPS_CLAIM') ?? 'groups',
     awsRegion: optional('AWS_REGION') ?? 'us-east-1',
@@ -45,6 +50,7 @@ export function loadConfig(): ServiceConfig {
     rdsDataEndpoint: optional('RDS_DATA_ENDPOINT'),
     stepFunctionsEndpoint: optional('STEP_FUNCTIONS_ENDPOINT'),
     eventBridgeEndpoint: optional('EVENTBRIDGE_ENDPOINT'),
+    dataApiTimeoutSeconds: Number(optional('DATA_API_TIMEOUT_SECONDS') ?? 60),
     planTtlSeconds: Number(optional('PLAN_TTL_SECONDS') ?? 3600),
     stateMachineArn: optional('STATE_MACHINE_ARN') ?? '',
     jobTimeoutSeconds: Number(optional('JOB_TIMEOUT_SECONDS') ?? 900),

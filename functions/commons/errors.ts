@@ -11,13 +11,16 @@ export class HttpError extends Error {
   readonly statusCode: number;
   readonly expose: boolean;
   readonly errors: FieldError[] | undefined;
+  /** Extra response headers (e.g. `Retry-After`). */
+  readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, message: string, errors?: FieldError[]) {
+  constructor(statusCode: number, message: string, errors?: FieldError[], options: { expose?: boolean; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = new.target.name;
     this.statusCode = statusCode;
-    this.expose = statusCode < 500;
+    this.expose = options.expose ?? statusCode < 500;
     this.errors = errors;
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -54,5 +57,22 @@ export class ConflictError extends HttpError {
 export class UnprocessableError extends HttpError {
   constructor(message: string) {
     super(422, message);
+  }
+}
+
+/**
+ * A backend did not answer before the request's deadline and nothing was changed: safe to try again.
+ * Exposed (unlike other 5xx), since the caller must know that a retry is safe.
+ */
+export class DeadlineExceededError extends HttpError {
+  constructor(message = 'a backend did not answer in time and nothing was changed; try again') {
+    super(503, message, undefined, { expose: true, headers: { 'retry-after': '5' } });
+  }
+}
+
+/** The deadline passed after a change may have been committed: the caller must look before retrying. */
+export class OutcomeUnknownError extends HttpError {
+  constructor(message = 'a backend did not answer in time after a change may have been committed: the outcome is unknown; read the object again to see whether the change was made') {
+    super(504, message, undefined, { expose: true });
   }
 }

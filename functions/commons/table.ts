@@ -81,6 +81,16 @@ export const TABLE_SCHEMA = {
   ttlAttribute: 'ttl',
 } as const;
 
+/**
+ * The idempotency table (Powertools Idempotency's layout): first answers to POSTs with an
+ * Idempotency-Key, by hashed key, deleted by TTL after 24 h. Apart from the service table, so that
+ * its short-lived records never mix with the org partitions.
+ */
+export const IDEMPOTENCY_TABLE_SCHEMA = {
+  partitionKey: 'id',
+  ttlAttribute: 'expiration',
+} as const;
+
 export interface PartitionPageRequest {
   orgId: string;
   /** The listing: items whose sort key starts with it. */

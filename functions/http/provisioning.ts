@@ -1,6 +1,7 @@
 import { rdsData } from '../commons/clients/rds-data';
 import { dynamodb } from '../commons/clients/dynamodb';
 import { config } from '../commons/config';
+import { idempotency } from '../commons/clients/idempotency';
 import { createHttpHandler } from '../commons/http/handler';
 import { storeProvisionedCredentials } from '../provisioning/credentials';
 import { ProvisioningService } from '../provisioning/service';
@@ -26,4 +27,4 @@ export const handler = createHttpHandler('provisioning', {
   planResourceRoles: async ({ body }, { caller }) => ({ statusCode: 200, body: { results: await service.planBatch(caller, body.items) } }),
   applyResourcePlan: async ({ params, body }, { caller }) => ({ statusCode: 200, body: await service.apply(caller, params.name, body.sid) }),
   applyResourcePlans: async ({ body }, { caller }) => ({ statusCode: 200, body: { results: await service.applyBatch(caller, body.items) } }),
-});
+}, { idempotency });

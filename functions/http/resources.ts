@@ -1,5 +1,6 @@
 import { dynamodb } from '../commons/clients/dynamodb';
 import { config } from '../commons/config';
+import { idempotency } from '../commons/clients/idempotency';
 import { createHttpHandler } from '../commons/http/handler';
 import { ResourceService } from '../resources/service';
 import { ResourceStore } from '../resources/store';
@@ -36,4 +37,4 @@ export const handler = createHttpHandler('resources', {
     statusCode: 200,
     body: await service.revealCredentials(caller, params.name, params.role),
   }),
-});
+}, { idempotency });

@@ -1,4 +1,5 @@
-import { ConflictError, HttpError, NotFoundError, UnprocessableError } from '../commons/errors';
+import { cleanUp } from '../commons/deadline';
+import { ConflictError, DeadlineExceededError, HttpError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../commons/errors';
 import type { Principal } from '../commons/http/auth';
 import { newTimeOrderedId } from '../commons/ids';
 import { logger } from '../commons/logger';
@@ -157,11 +158,14 @@ export class ProvisioningService {
 
     const sid = newTimeOrderedId();
     const started = this.now().toISOString();
-    await this.deps.sessions.claimPlan(caller.orgId, planSid, sid, this.now().toISOString());
+    await this.deps.sessions.claimPlan(caller.orgId, planSid, sid, this.now().toISOString()).catch((error: unknown) => {
+      if (!(error instanceof DeadlineExceededError) && !(error instanceof OutcomeUnknownError)) throw error;
+      throw new DeadlineExceededError('the service did not answer in time: nothing was applied to the database; apply again, or plan again if the plan is then reported as applied');
+    });
     const details = plan.details;
     const base = { sid, plan_sid: planSid, resource_name: resource.name, role: details.config.roleName };
+    const progress: ApplyProgress = { committed: 0, rollingBack: Promise.resolve() };
     let result: ApplyResult;
-    const progress = { committed: 0 };
     try {
       if (details.statements.length === 0) {
         result = { ...base, status: 'skipped', message: 'the plan was in sync: nothing to do' };
@@ -170,17 +174,24 @@ export class ProvisioningService {
         result = { ...base, status: 'success', message: `${details.statements.length} statements applied` };
       }
     } catch (error) {
-      const drifted = error instanceof DriftError;
-      // Nothing was committed: the plan may be applied again (or must be re-made, when it drifted).
-      if (progress.committed === 0) await this.deps.sessions.releasePlan(caller.orgId, planSid, sid);
-      result = { ...base, status: 'failed', message: messageOf(error) };
-      await this.recordApply(caller, result, started);
-      if (drifted) throw new ConflictError(result.message);
+      const outOfTime = outOfTimeError(error, progress);
+      const message = outOfTime?.message ?? messageOf(error);
+      // When the time ran out, this clean-up gets the time kept for it, so that the session and the
+      // plan say what the answer says.
+      await cleanUp(async () => {
+        // Nothing was committed: the plan may be applied again (or must be re-made, when it drifted).
+        if (progress.committed === 0 && !(outOfTime instanceof OutcomeUnknownError)) await this.deps.sessions.releasePlan(caller.orgId, planSid, sid);
+        await this.recordApply(caller, { ...base, status: outOfTime instanceof OutcomeUnknownError ? 'unknown' : 'failed', message }, started);
+      });
+      if (outOfTime) throw outOfTime;
+      if (error instanceof DriftError) throw new ConflictError(message);
       if (!isReportable(error) && !(error instanceof CredentialsNotStoredError)) {
         logger.error('apply failed', { plan_sid: planSid, error: error as Error });
         throw error;
       }
-      return result;
+      return { ...base, status: 'failed', message };
+    } finally {
+      await progress.rollingBack;
     }
     await this.recordApply(caller, result, started);
     return result;
@@ -193,7 +204,9 @@ export class ProvisioningService {
           return await this.apply(caller, item.resource_name, item.sid);
         } catch (error) {
           if (!(error instanceof HttpError) || !error.expose) throw error;
-          return { sid: newTimeOrderedId(), plan_sid: item.sid, resource_name: item.resource_name, role: '', status: 'failed' as const, message: error.message };
+          // An item that ran out of time while committing says so, as its session does.
+          const status = error instanceof OutcomeUnknownError ? ('unknown' as const) : ('failed' as const);
+          return { sid: newTimeOrderedId(), plan_sid: item.sid, resource_name: item.resource_name, role: '', status, message: error.message };
         }
       }),
     );
@@ -211,7 +224,7 @@ export class ProvisioningService {
     resource: ResourceRecord,
     target: ClusterTarget,
     details: PlanSessionDetails,
-    progress: { committed: number },
+    progress: ApplyProgress,
   ): Promise<void> {
     const port = this.deps.sqlFor(target);
     const config = details.config;
@@ -252,6 +265,8 @@ export class ProvisioningService {
         try {
           await this.deps.storeCredentials(orgId, resource, { roleName: config.roleName, password, database: firstDatabase(config), target });
         } catch (error) {
+          // The database has not been touched yet: running out of time here changed nothing there.
+          if (error instanceof DeadlineExceededError || error instanceof OutcomeUnknownError) throw new DeadlineExceededError();
           logger.error('credentials could not be stored', { role: config.roleName, error: error as Error });
           throw new CredentialsNotStoredError();
         }
@@ -268,8 +283,11 @@ export class ProvisioningService {
         progress.committed++;
       }
     } finally {
-      // Whatever did not commit is rolled back, which also frees its lock.
-      await Promise.all([...open.values()].map((transaction) => transaction.rollback().catch(() => undefined)));
+      // Whatever did not commit is rolled back, which also frees its lock. The apply awaits it after
+      // recording its outcome: a rollback stuck behind a stalled statement must not take the time
+      // the session and the plan need.
+      const unfinished = [...open.values()];
+      progress.rollingBack = cleanUp(() => Promise.all(unfinished.map((transaction) => transaction.rollback().catch(() => undefined)))).catch(() => undefined);
     }
   }
 
@@ -296,6 +314,12 @@ export class ProvisioningService {
   }
 }
 
+/** How far an apply got: databases committed, and the rollback of the others. */
+interface ApplyProgress {
+  committed: number;
+  rollingBack: Promise<unknown>;
+}
+
 /** The statements the apply would run are not the planned ones. */
 export class DriftError extends Error {
   override name = 'DriftError';
@@ -306,6 +330,23 @@ export class CredentialsNotStoredError extends Error {
   constructor() {
     super('the new credentials could not be stored, so nothing was changed; try again');
   }
+}
+
+/**
+ * What an apply that ran out of time answers, or undefined when the error is not about time. Before
+ * any commit nothing changed (503) and the plan can be applied again; once a commit may have
+ * happened, or some databases were committed and others not, the outcome is for a new plan to tell.
+ */
+function outOfTimeError(error: unknown, progress: ApplyProgress): DeadlineExceededError | OutcomeUnknownError | undefined {
+  if (!(error instanceof DeadlineExceededError) && !(error instanceof OutcomeUnknownError)) return undefined;
+  if (error instanceof DeadlineExceededError && progress.committed === 0) {
+    return new DeadlineExceededError('the database did not answer in time: nothing was applied, and the plan can be applied again');
+  }
+  return new OutcomeUnknownError(
+    progress.committed > 0 && error instanceof DeadlineExceededError
+      ? `the apply ran out of time after committing ${progress.committed} of its databases: plan again to see what is left to do`
+      : 'the apply ran out of time while committing: it may or may not have been applied; plan again to see the state of the database',
+  );
 }
 
 function firstDatabase(config: PlanConfig): string {

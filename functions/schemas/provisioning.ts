@@ -102,7 +102,9 @@ export const applyResult = z
     plan_sid: uuid,
     resource_name: z.string(),
     role: z.string(),
-    status: z.enum(['success', 'skipped', 'failed']),
+    status: z.enum(['success', 'skipped', 'failed', 'unknown']).meta({
+      description: '`unknown` (sessions and batch items only): the apply ran out of time while committing; plan again to see the state',
+    }),
     message: z.string(),
   })
   .meta({ id: 'ApplyResult' });

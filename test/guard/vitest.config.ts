@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sharedTestOptions, stackProject } from '../vitest.projects';
+import { sharedTestOptions, stackProject } from '../vitest.projects.ts';
 
 /** The stack project exactly as `npm test` runs it (same global setup, pool and settings), on the fixtures. */
 export default defineConfig({

@@ -44,9 +44,9 @@ describe('DbAccessStack', () => {
     return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties.PolicyDocument.Statement);
   }
 
-  it('has one table with the key schema, on-demand, PITR, deletion protection and TTL', () => {
+  it('has the service table with the key schema, on-demand, PITR, deletion protection and TTL', () => {
     // Assess
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
@@ -59,6 +59,28 @@ describe('DbAccessStack', () => {
         Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
       }),
     });
+  });
+
+  it('has an idempotency table (Powertools layout, TTL), used only by the functions with POST routes', () => {
+    // Act
+    const idempotencyArn = { 'Fn::GetAtt': [logicalId(stack.idempotencyTable.node.defaultChild as CfnElement), 'Arn'] };
+    const usesIdempotency = (group: string) =>
+      statementsOf(group).some((statement) => [statement.Resource].flat().some((resource) => JSON.stringify(resource) === JSON.stringify(idempotencyArn)));
+    const environmentOf = (group: string) => {
+      const functionId = logicalId(stack.node.findChild(`${group}-function`).node.defaultChild as CfnElement);
+      return (template.toJSON().Resources[functionId].Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+    };
+
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    for (const group of groups) {
+      const hasPost = routes.some((route) => route.group === group && route.method === 'POST');
+      expect(usesIdempotency(group)).toBe(hasPost);
+      expect('IDEMPOTENCY_TABLE_NAME' in environmentOf(group)).toBe(hasPost);
+    }
   });
 
   it('has one Node 22 ARM64 function per handler group, with the settings in its environment', () => {
@@ -153,6 +175,7 @@ describe('DbAccessStack', () => {
     // Act
     const dynamoActions = (group: string) => statementsOf(group).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.node.defaultChild as CfnElement), 'Arn'] };
+    const idempotencyArn = { 'Fn::GetAtt': [logicalId(stack.idempotencyTable.node.defaultChild as CfnElement), 'Arn'] };
 
     // Assess
     expect(dynamoActions('openapi')).toEqual([]);
@@ -165,7 +188,9 @@ describe('DbAccessStack', () => {
       expect(dynamoActions(group).length).toBeGreaterThan(0);
       // Only the table (and, were there any, its indexes): never `*`.
       for (const statement of dynamoActions(group)) {
-        for (const resource of [statement.Resource].flat()) expect(JSON.stringify(resource)).toContain(JSON.stringify(tableArn));
+        for (const resource of [statement.Resource].flat()) {
+          expect([tableArn, idempotencyArn].some((arn) => JSON.stringify(resource).includes(JSON.stringify(arn)))).toBe(true);
+        }
       }
     }
     const dataApi = (group: string) => statementsOf(group).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('rds-data:')));

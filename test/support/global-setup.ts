@@ -9,7 +9,7 @@ import { startFakeVault } from './vault-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { triggerOrg: string; dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string; vaultAddress: string; vaultToken: string };
+    stack: StackInfo & { triggerOrg: string; dynamodbFaultsEndpoint: string; dir: string; dynamodbEndpoint: string; dataApiEndpoint: string; logFile: string; vaultAddress: string; vaultToken: string };
   }
 }
 
@@ -23,14 +23,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // PostgreSQL runs as the unprivileged `postgres` user, which must reach its data directory.
   chmodSync(dir, 0o755);
   const logFile = captureHandlerLogs(join(dir, 'handler-logs.jsonl'));
-  const [api, dataApi, stepFunctions, dynamodb, postgres, vaultPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [api, dataApi, stepFunctions, dynamodb, postgres, vaultPort, dynamodbFaultsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   // Deployment settings of the handlers under test: a Vault to write to, short workflow retries.
   const vault = await startFakeVault(vaultPort, 'test-vault-token');
   Object.assign(process.env, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, LOCAL_SFN_RETRY_INTERVAL_MS: '20' });
   // Tag-triggered jobs go to an org no other test uses, so the trigger test counts only its own jobs.
   const triggerOrg = `trigger-${randomUUID()}`;
-  const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true, triggerOrg });
-  project.provide('stack', { ...stack.info, triggerOrg, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile, vaultAddress: vault.address, vaultToken: vault.token });
+  const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true, triggerOrg, dynamodbFaultsPort });
+  project.provide('stack', { ...stack.info, triggerOrg, dynamodbFaultsEndpoint: `http://127.0.0.1:${dynamodbFaultsPort}`, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}`, dataApiEndpoint: `http://127.0.0.1:${dataApi}`, logFile, vaultAddress: vault.address, vaultToken: vault.token });
   return async () => {
     await stack.stop();
     await vault.stop();

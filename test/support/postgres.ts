@@ -74,6 +74,19 @@ export async function injectDataApiFaults(secretArn: string, count: number, erro
   await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, count, error_type: errorType, message });
 }
 
+export interface DataApiStall {
+  operation?: 'Execute' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
+  /** Calls of the operation let through before the stall. */
+  skip?: number;
+  count?: number;
+  delayMs: number;
+}
+
+/** A stalled database: the next calls of an operation with this secret wait `delayMs`, then run. */
+export async function stallDataApi(secretArn: string, stall: DataApiStall): Promise<void> {
+  await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, operation: stall.operation, skip: stall.skip, count: stall.count ?? 1, delay_ms: stall.delayMs });
+}
+
 async function controlDataApi(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const answer = await fetch(`${inject('stack').dataApiEndpoint}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
   const result = (await answer.json()) as unknown;

@@ -1,5 +1,6 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { loadConfig } from '../config';
+import { boundByDeadline } from './deadline';
 
 export interface RdsDataClientSettings {
   region: string;
@@ -16,12 +17,14 @@ export interface RdsDataClientSettings {
  */
 export function createRdsDataClient(settings: Partial<RdsDataClientSettings> = {}): RDSDataClient {
   const config = loadConfig();
-  return new RDSDataClient({
-    region: settings.region ?? config.awsRegion,
-    endpoint: 'endpoint' in settings ? settings.endpoint : config.rdsDataEndpoint,
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true },
-  });
+  return boundByDeadline(
+    new RDSDataClient({
+      region: settings.region ?? config.awsRegion,
+      endpoint: 'endpoint' in settings ? settings.endpoint : config.rdsDataEndpoint,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: config.dataApiTimeoutSeconds * 1000, throwOnRequestTimeout: true },
+    }),
+  );
 }
 
 /** Shared for the life of the Lambda container, configured from the environment at cold start. */

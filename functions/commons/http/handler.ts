@@ -7,9 +7,11 @@ import type { z } from 'zod';
 import { type Contracts, contracts, type OperationContract, type OperationRequest } from '../../contracts';
 import { type HandlerGroup, type OperationId, type RouteDefinition, type routes, routeKey, routesOfGroup } from '../../routes';
 import { config } from '../config';
+import { requestDeadline, withinDeadline } from '../deadline';
 import { BadRequestError, HttpError, NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { authorize, type Principal, principalFromClaims } from './auth';
+import { idempotencyKeyOf, type IdempotentRunner } from './idempotency';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -65,9 +67,9 @@ function parseRequest(contract: OperationContract, event: HttpEvent) {
   };
 }
 
-function jsonResponse(statusCode: number, body: unknown): HttpResponse {
-  if (body === undefined) return { statusCode, headers: {} };
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  if (body === undefined) return { statusCode, headers };
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
 /**
@@ -81,10 +83,11 @@ const httpResponder = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
   onError: (request) => {
     const { error } = request;
     if (error instanceof HttpError && error.expose) {
-      request.response = jsonResponse(error.statusCode, {
-        message: error.message,
-        ...(error.errors ? { errors: error.errors } : {}),
-      });
+      request.response = jsonResponse(
+        error.statusCode,
+        { message: error.message, ...(error.errors ? { errors: error.errors } : {}) },
+        error.headers,
+      );
       logger.info('request refused', { route: request.event.routeKey, status: error.statusCode, reason: error.message });
       return;
     }
@@ -98,7 +101,12 @@ const httpResponder = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
  * caller's claims and access, validates the input with the operation's contract and serialises the
  * result. The same middy stack serves every HTTP function.
  */
-export function createHttpHandler<Group extends HandlerGroup>(group: Group, operations: GroupOperations<Group>) {
+export interface HttpHandlerOptions {
+  /** Makes POSTs with an `Idempotency-Key` run once (groups with POST routes pass it). */
+  idempotency?: IdempotentRunner;
+}
+
+export function createHttpHandler<Group extends HandlerGroup>(group: Group, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
   const byRouteKey = new Map<string, { route: RouteDefinition; contract: OperationContract; run: OperationHandler<OperationId> }>();
   for (const route of routesOfGroup(group)) {
     const run = (operations as Record<string, OperationHandler<OperationId>>)[route.operationId];
@@ -120,7 +128,14 @@ export function createHttpHandler<Group extends HandlerGroup>(group: Group, oper
       authorize(caller, entry.route.access);
     }
     const request = parseRequest(entry.contract, event) as OperationRequest<OperationId>;
-    const result = await entry.run(request, { caller, requestId: context.awsRequestId });
+    // Every SDK call of the operation obeys this deadline, inside API Gateway's 30 s (see commons/deadline).
+    const deadline = requestDeadline(context.getRemainingTimeInMillis());
+    const run = () => withinDeadline(deadline, () => entry.run(request, { caller, requestId: context.awsRequestId }));
+    const idempotency = entry.route.method === 'POST' ? options.idempotency : undefined;
+    const key = idempotency ? idempotencyKeyOf(event.headers) : undefined;
+    // The idempotency record is kept outside the work's deadline, so that it can still be put right when the work runs out.
+    const call = { org: caller.orgId, operation: entry.route.operationId, key: key ?? '', request };
+    const result = idempotency && key ? await withinDeadline(deadline.forCleanup(), () => idempotency(call, context, run)) : await run();
     return jsonResponse(result.statusCode, result.body);
   };
 

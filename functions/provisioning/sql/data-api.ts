@@ -6,6 +6,8 @@ import {
   RollbackTransactionCommand,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
+import { config } from '../../commons/config';
+import { DeadlineExceededError, OutcomeUnknownError } from '../../commons/errors';
 import { logger } from '../../commons/logger';
 import type { SqlParameters, SqlPort, SqlTransaction } from '../ports';
 
@@ -45,8 +47,12 @@ export function redactSecrets(text: string): string {
   return text.replace(/(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'").replace(/SCRAM-SHA-256\$[^\s'"]+/g, '[redacted]');
 }
 
+/** The SDK gave up waiting (`requestTimeout`): the database did not answer, whatever the SDK's wording. */
+const REQUEST_TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'ETIMEDOUT']);
+
 export function toSqlExecutionError(error: unknown): SqlExecutionError {
   const name = errorName(error);
+  if (REQUEST_TIMEOUTS.has(name)) return new SqlExecutionError(`the database did not answer within ${config.dataApiTimeoutSeconds} s`, undefined, false);
   const message = redactSecrets(error instanceof Error ? error.message : String(error));
   const sqlState = /SQLState: (\w{5})/.exec(message)?.[1];
   return new SqlExecutionError(message, sqlState, NOT_STARTED.has(name));
@@ -61,6 +67,8 @@ export async function withRetry<T>(call: () => Promise<T>, options: { idempotent
     try {
       return await call();
     } catch (error) {
+      // The request's deadline passed: no retry, and the caller learns whether anything may have changed.
+      if (error instanceof DeadlineExceededError || error instanceof OutcomeUnknownError) throw error;
       const name = errorName(error);
       const retryable = NOT_STARTED.has(name) || (options.idempotent && AMBIGUOUS.has(name));
       if (!retryable || attempt >= options.policy.attempts) throw toSqlExecutionError(error);
@@ -78,6 +86,20 @@ function toParameters(parameters: SqlParameters | undefined): SqlParameter[] | u
 
 function rowsOf<Row>(formattedRecords: string | undefined): Row[] {
   return formattedRecords ? (JSON.parse(formattedRecords) as Row[]) : [];
+}
+
+/**
+ * A statement cut short by the deadline inside an open transaction, or a read, changed nothing that
+ * will last: the transaction is not committed. Only a commit or a statement outside a transaction
+ * leaves the outcome unknown.
+ */
+async function notCommittedWhen<T>(nothingCommitted: boolean, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (nothingCommitted && error instanceof OutcomeUnknownError) throw new DeadlineExceededError('the database did not answer in time and nothing was changed; try again');
+    throw error;
+  }
 }
 
 export interface DataApiTarget {
@@ -99,9 +121,13 @@ export class DataApiSqlPort implements SqlPort {
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  private execute(database: string, sql: string, options: { parameters?: SqlParameters; transactionId?: string; idempotent: boolean }) {
+  private async execute(database: string, sql: string, options: { parameters?: SqlParameters; transactionId?: string; idempotent: boolean }) {
     // Statements are logged with any password literal redacted; parameter values never are.
     logger.debug('sql statement', { database, sql: redactSecrets(sql), in_transaction: options.transactionId !== undefined });
+    return notCommittedWhen(options.transactionId !== undefined || options.idempotent, () => this.executeWithRetry(database, sql, options));
+  }
+
+  private executeWithRetry(database: string, sql: string, options: { parameters?: SqlParameters; transactionId?: string; idempotent: boolean }) {
     return withRetry(
       () => {
         this.calls++;
