@@ -9,7 +9,7 @@ import { type HandlerGroup, type OperationId, type RouteDefinition, type routes,
 import { config } from '../config';
 import { BadRequestError, HttpError, NotFoundError } from '../errors';
 import { logger } from '../logger';
-import { authorize, type Principal, principalFromClaims } from './auth';
+import { authorize, type Principal, principalFromRequest } from './auth';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -115,7 +115,7 @@ export function createHttpHandler<Group extends HandlerGroup>(group: Group, oper
     if (!entry) throw new NotFoundError('route not found');
     let caller = ANONYMOUS;
     if (entry.route.access !== 'public') {
-      caller = principalFromClaims(event.requestContext.authorizer?.jwt?.claims, config.orgClaim, config.groupsClaim);
+      caller = principalFromRequest(event, config);
       logger.appendKeys({ org_id: caller.orgId, sub: caller.sub });
       authorize(caller, entry.route.access);
     }
