@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../functions/commons/config';
 import {
   type AuthorizedRequest,
   authorize,
@@ -81,9 +82,14 @@ describe('parseOrgClaim', () => {
     expect(parse).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('tenant claim') }));
   });
 
-  it('narrows the value with the configured pattern, which must match all of it', () => {
-    // Prepare: the pattern as loadConfig compiles ORG_ID_PATTERN.
-    const pattern = /^(?:org-[a-z0-9-]+)$/u;
+  afterEach(() => {
+    delete process.env.ORG_ID_PATTERN;
+  });
+
+  it('narrows the value with ORG_ID_PATTERN, which must match all of it', () => {
+    // Prepare: an alternation, which anchoring must not split.
+    process.env.ORG_ID_PATTERN = 'org-[a-z0-9-]+|team-[a-z]+';
+    const pattern = loadConfig().orgIdPattern;
 
     // Act
     const refuse = (org: string) => () => parseOrgClaim(org, 'org_id', pattern);
@@ -93,6 +99,13 @@ describe('parseOrgClaim', () => {
     expect(refuse('xorg-acme')).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('org_id claim') }));
     expect(refuse('org-acme x')).toThrow(expect.objectContaining({ statusCode: 403 }));
     expect(refuse('ORG-acme')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(parseOrgClaim('team-db', 'org_id', pattern)).toBe('team-db');
+    expect(refuse('org-acme!team-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(refuse('xteam-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
+  });
+
+  it('has no pattern unless ORG_ID_PATTERN is set', () => {
+    expect(loadConfig().orgIdPattern).toBeUndefined();
   });
 });
 
