@@ -6,6 +6,10 @@ export interface DeploymentSettings {
   jwtAudience: string;
   orgClaim: string;
   groupsClaim: string;
+  /** The group that may do everything; only a group exactly equal to it counts. */
+  adminGroup: string;
+  /** The group that may read everything. */
+  auditorGroup: string;
   logRetentionDays: number;
   /** Origins that browsers may call the API from; empty (the default): no CORS. */
   corsAllowOrigins: string[];
@@ -30,6 +34,8 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   jwtAudience: 'db-access-api',
   orgClaim: 'org_id',
   groupsClaim: 'groups',
+  adminGroup: 'admin',
+  auditorGroup: 'auditor',
   logRetentionDays: 30,
   corsAllowOrigins: [],
   planTtlSeconds: 3600,
@@ -62,6 +68,8 @@ export function settingsFrom(read: ContextReader): DeploymentSettings {
     jwtAudience: text('jwtAudience') ?? DEFAULT_SETTINGS.jwtAudience,
     orgClaim: text('orgClaim') ?? DEFAULT_SETTINGS.orgClaim,
     groupsClaim: text('groupsClaim') ?? DEFAULT_SETTINGS.groupsClaim,
+    adminGroup: text('adminGroup') ?? DEFAULT_SETTINGS.adminGroup,
+    auditorGroup: text('auditorGroup') ?? DEFAULT_SETTINGS.auditorGroup,
     logRetentionDays: number('logRetentionDays') ?? DEFAULT_SETTINGS.logRetentionDays,
     corsAllowOrigins: list(read('corsAllowOrigins')) ?? DEFAULT_SETTINGS.corsAllowOrigins,
     planTtlSeconds: number('planTtlSeconds') ?? DEFAULT_SETTINGS.planTtlSeconds,

@@ -191,6 +191,8 @@ export class DbAccessStack extends Stack {
         TABLE_NAME: this.table.tableName,
         ORG_CLAIM: settings.orgClaim,
         GROUPS_CLAIM: settings.groupsClaim,
+        ADMIN_GROUP: settings.adminGroup,
+        AUDITOR_GROUP: settings.auditorGroup,
         PLAN_TTL_SECONDS: String(settings.planTtlSeconds),
         JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
         NODE_OPTIONS: '--enable-source-maps',

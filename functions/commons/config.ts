@@ -8,6 +8,12 @@ export interface ServiceConfig {
   idempotencyTableName: string;
   orgClaim: string;
   groupsClaim: string;
+  /** The group whose members may do everything; only a group equal to it counts. */
+  adminGroup: string;
+  /** The group whose members may read everything. */
+  auditorGroup: string;
+  /** Narrows the org claim's values: the whole value must match (`ORG_ID_PATTERN`). */
+  orgIdPattern: RegExp | undefined;
   awsRegion: string;
   dynamodbEndpoint: string | undefined;
   rdsDataEndpoint: string | undefined;
@@ -39,12 +45,21 @@ function optional(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** A pattern that must match a whole value; an invalid one fails the function's start, not a request. */
+function wholeValuePattern(name: string): RegExp | undefined {
+  const source = optional(name);
+  return source === undefined ? undefined : new RegExp(`^(?:${source})$`, 'u');
+}
+
 export function loadConfig(): ServiceConfig {
   return {
     tableName: optional('TABLE_NAME') ?? 'db-access',
     idempotencyTableName: optional('IDEMPOTENCY_TABLE_NAME') ?? 'db-access-idempotency',
     orgClaim: optional('ORG_CLAIM') ?? 'org_id',
     groupsClaim: optional('GROUPS_CLAIM') ?? 'groups',
+    adminGroup: optional('ADMIN_GROUP') ?? 'admin',
+    auditorGroup: optional('AUDITOR_GROUP') ?? 'auditor',
+    orgIdPattern: wholeValuePattern('ORG_ID_PATTERN'),
     awsRegion: optional('AWS_REGION') ?? 'us-east-1',
     dynamodbEndpoint: optional('DYNAMODB_ENDPOINT'),
     rdsDataEndpoint: optional('RDS_DATA_ENDPOINT'),

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
-import { DEFAULT_SETTINGS, type DeploymentSettings } from '../../infra/settings';
+import { DEFAULT_SETTINGS, type DeploymentSettings, settingsFrom } from '../../infra/settings';
 import { DbAccessStack } from '../../infra/stack';
 
 const settings: DeploymentSettings = {
@@ -13,6 +13,8 @@ const settings: DeploymentSettings = {
   jwtAudience: 'test-audience',
   orgClaim: 'tenant',
   groupsClaim: 'roles',
+  adminGroup: 'db-admins',
+  auditorGroup: 'db-auditors',
   logRetentionDays: 14,
 };
 
@@ -103,6 +105,8 @@ describe('DbAccessStack', () => {
             Variables: {
               ORG_CLAIM: 'tenant',
               GROUPS_CLAIM: 'roles',
+              ADMIN_GROUP: 'db-admins',
+              AUDITOR_GROUP: 'db-auditors',
               TABLE_NAME: tableName,
               NODE_OPTIONS: '--enable-source-maps',
               POWERTOOLS_SERVICE_NAME: 'db-access',
@@ -271,6 +275,19 @@ describe('DbAccessStack, settings that need no bundling', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://console.example.com'], AllowHeaders: ['authorization', 'content-type'] }),
     });
+  });
+
+  it('reads the admin and auditor group names from the context, with admin and auditor as defaults', () => {
+    // Prepare
+    const context: Record<string, string> = { adminGroup: 'platform-admins', auditorGroup: 'security' };
+
+    // Act
+    const configured = settingsFrom((key) => context[key]);
+    const defaults = settingsFrom(() => undefined);
+
+    // Assess
+    expect(configured).toMatchObject({ adminGroup: 'platform-admins', auditorGroup: 'security' });
+    expect(defaults).toMatchObject({ adminGroup: 'admin', auditorGroup: 'auditor' });
   });
 
   it('has a cdk-nag pack that does report findings, so an empty report above means something', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { loadOrCreateSigningKey, mintToken } from '../../infra/local/jwt';
+import { loadOrCreateSigningKey, mintToken, type TokenOverrides } from '../../infra/local/jwt';
 import { TABLE_NAME } from '../../infra/local/stack';
 
 export interface ApiAnswer<Body = unknown> {
@@ -25,15 +25,21 @@ export function newOrg(prefix = 'org'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-export async function tokenFor(caller: Caller): Promise<string> {
+/** A token of the local issuer for the caller; `overrides` mint what an attacker would send instead. */
+export async function tokenFor(caller: Caller, overrides?: TokenOverrides): Promise<string> {
   const stack = inject('stack');
   const key = await loadOrCreateSigningKey(join(stack.dir, 'jwt-key.json'));
-  return mintToken(key, stack.issuer, {
-    org: caller.org,
-    groups: caller.groups ?? [],
-    sub: caller.sub ?? `user-${caller.org}`,
-    email: caller.email ?? `user@${caller.org}.example`,
-  });
+  return mintToken(
+    key,
+    stack.issuer,
+    {
+      org: caller.org,
+      groups: caller.groups ?? [],
+      sub: caller.sub ?? `user-${caller.org}`,
+      email: caller.email ?? `user@${caller.org}.example`,
+    },
+    overrides,
+  );
 }
 
 export interface RequestOptions {

@@ -1,7 +1,9 @@
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { Access } from '../../routes';
+import { config, type ServiceConfig } from '../config';
+import { ForbiddenError, UnauthorizedError } from '../errors';
 
-/** The caller, as the JWT authorizer's claims describe them. */
+/** The caller, as the claims of their verified token describe them. */
 export interface Principal {
   sub: string;
   email: string | undefined;
@@ -9,49 +11,82 @@ export interface Principal {
   groups: string[];
 }
 
-export type Claims = Record<string, string | number | boolean | string[] | undefined>;
-
-/**
- * API Gateway's JWT authorizer passes an array claim as the string `[a b c]`; a token may also carry
- * a JSON array or a comma-separated string. All of them become a list of group names.
- */
-export function parseGroupsClaim(value: Claims[string]): string[] {
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
-  if (typeof value !== 'string') return [];
-  const text = value.trim();
-  if (text.startsWith('[') && text.endsWith(']')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
-    } catch {
-      // Not JSON: API Gateway's `[a b]` form, handled below.
-    }
-    return text.slice(1, -1).split(/[\s,]+/).filter(Boolean);
-  }
-  return text.split(/[\s,]+/).filter(Boolean);
+/** What authentication needs of an HTTP API event: its headers and the claims the JWT authorizer verified. */
+export interface AuthorizedRequest {
+  headers: Record<string, string | undefined>;
+  requestContext: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
 }
 
-export function principalFromClaims(claims: Claims | undefined, orgClaim: string, groupsClaim: string): Principal {
-  if (!claims || typeof claims.sub !== 'string' || claims.sub === '') throw new UnauthorizedError();
-  const org = claims[orgClaim];
-  if (typeof org !== 'string' || org === '') throw new ForbiddenError(`token has no ${orgClaim} claim`);
+export type ClaimSettings = Pick<ServiceConfig, 'orgClaim' | 'groupsClaim' | 'orgIdPattern'>;
+export type GroupSettings = Pick<ServiceConfig, 'adminGroup' | 'auditorGroup'>;
+
+export const MAX_ORG_ID_LENGTH = 256;
+/** C0 and C1 controls, DEL, and UTF-16 halves without their pair. */
+const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
+/** API Gateway takes the identity source with or without the `Bearer ` prefix. */
+const AUTHORIZATION = /^(?:Bearer\s+)?(\S+)$/i;
+
+/**
+ * The groups claim as the token holds it: an array of strings gives exactly those groups, one string
+ * gives that one group (never split: `"admin,x"` is one group), anything else gives none.
+ */
+export function parseGroupsClaim(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((group): group is string => typeof group === 'string')) return [...value];
+  return [];
+}
+
+/** The org claim must name one org unambiguously: `null`, `""`, arrays and the like are refused (403). */
+export function parseOrgClaim(value: unknown, claim: string, pattern: RegExp | undefined): string {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_ORG_ID_LENGTH || CONTROL_OR_LONE_SURROGATE.test(value)) {
+    throw new ForbiddenError(`the token's ${claim} claim must be a non-empty string of at most ${MAX_ORG_ID_LENGTH} characters without control characters`);
+  }
+  if (pattern && !pattern.test(value)) throw new ForbiddenError(`the token's ${claim} claim is not an org id this deployment accepts`);
+  return value;
+}
+
+/**
+ * The payload of the bearer token. API Gateway's authorizer has verified its signature, so decoding
+ * is enough; the claims are read from it because the authorizer flattens an array claim into a
+ * `[a b]` string that cannot tell `["db admin"]` from `["db", "admin"]`. As a second check, the
+ * token's `sub` must be the one the authorizer verified.
+ */
+function verifiedTokenPayload(request: AuthorizedRequest): JWTPayload & { sub: string } {
+  const token = AUTHORIZATION.exec(request.headers.authorization?.trim() ?? '')?.[1];
+  if (!token) throw new UnauthorizedError();
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw new UnauthorizedError();
+  }
+  const { sub } = payload;
+  const verifiedSub = request.requestContext.authorizer?.jwt?.claims?.sub;
+  if (typeof sub !== 'string' || sub === '' || sub !== verifiedSub) throw new UnauthorizedError();
+  return { ...payload, sub };
+}
+
+/** The caller of a request to an authorized route: 401 without a readable token, 403 without a valid org. */
+export function principalFromRequest(request: AuthorizedRequest, settings: ClaimSettings): Principal {
+  const payload = verifiedTokenPayload(request);
   return {
-    sub: claims.sub,
-    email: typeof claims.email === 'string' ? claims.email : undefined,
-    orgId: org,
-    groups: parseGroupsClaim(claims[groupsClaim]),
+    sub: payload.sub,
+    email: typeof payload.email === 'string' ? payload.email : undefined,
+    orgId: parseOrgClaim(payload[settings.orgClaim], settings.orgClaim, settings.orgIdPattern),
+    groups: parseGroupsClaim(payload[settings.groupsClaim]),
   };
 }
 
-export const isAdmin = (principal: Principal) => principal.groups.includes('admin');
-export const isAuditor = (principal: Principal) => principal.groups.includes('auditor');
+/** Only a group exactly equal to the configured name counts (`"db admin"` is not `admin`). */
+export const isAdmin = (principal: Principal, groups: GroupSettings = config) => principal.groups.includes(groups.adminGroup);
+export const isAuditor = (principal: Principal, groups: GroupSettings = config) => principal.groups.includes(groups.auditorGroup);
 
 /** Admin may do everything, auditor may read everything, anyone else may read resources. */
-export function authorize(principal: Principal, access: Access): void {
+export function authorize(principal: Principal, access: Access, groups: GroupSettings = config): void {
   const allowed =
     access === 'public' ||
     access === 'authenticated' ||
-    isAdmin(principal) ||
-    (access === 'auditor' && isAuditor(principal));
+    isAdmin(principal, groups) ||
+    (access === 'auditor' && isAuditor(principal, groups));
   if (!allowed) throw new ForbiddenError();
 }

@@ -10,7 +10,7 @@ import { config } from '../config';
 import { requestDeadline, withinDeadline } from '../deadline';
 import { BadRequestError, HttpError, NotFoundError } from '../errors';
 import { logger } from '../logger';
-import { authorize, type Principal, principalFromClaims } from './auth';
+import { authorize, type Principal, principalFromRequest } from './auth';
 import { idempotencyKeyOf, type IdempotentRunner } from './idempotency';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -123,7 +123,7 @@ export function createHttpHandler<Group extends HandlerGroup>(group: Group, oper
     if (!entry) throw new NotFoundError('route not found');
     let caller = ANONYMOUS;
     if (entry.route.access !== 'public') {
-      caller = principalFromClaims(event.requestContext.authorizer?.jwt?.claims, config.orgClaim, config.groupsClaim);
+      caller = principalFromRequest(event, config);
       logger.appendKeys({ org_id: caller.orgId, sub: caller.sub });
       authorize(caller, entry.route.access);
     }

@@ -1,37 +1,172 @@
-import { describe, expect, it } from 'vitest';
-import { authorize, parseGroupsClaim, principalFromClaims } from '../../../functions/commons/http/auth';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../functions/commons/config';
+import {
+  type AuthorizedRequest,
+  authorize,
+  type ClaimSettings,
+  isAdmin,
+  isAuditor,
+  MAX_ORG_ID_LENGTH,
+  parseGroupsClaim,
+  parseOrgClaim,
+  principalFromRequest,
+} from '../../../functions/commons/http/auth';
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token as API Gateway passes it on: its signature was checked upstream, so any will do here. */
+const tokenWith = (payload: Record<string, unknown>) => `${base64url({ alg: 'RS256', kid: 'k1' })}.${base64url(payload)}.c2lnbmF0dXJl`;
+
+/** An event whose authorizer verified `verifiedSub` (null: none) and whose Authorization header is `authorization`. */
+function requestWith(authorization: string | undefined, verifiedSub: string | null = 'u1'): AuthorizedRequest {
+  return {
+    headers: authorization === undefined ? {} : { authorization },
+    requestContext: { authorizer: { jwt: { claims: verifiedSub === null ? {} : { sub: verifiedSub } } } },
+  };
+}
+
+const settings: ClaimSettings = { orgClaim: 'org_id', groupsClaim: 'groups', orgIdPattern: undefined };
 
 describe('parseGroupsClaim', () => {
   it.each([
-    ['[admin auditor]', ['admin', 'auditor']],
-    ['["admin","auditor"]', ['admin', 'auditor']],
-    ['admin,auditor', ['admin', 'auditor']],
+    [['admin', 'auditor'], ['admin', 'auditor']],
+    [['db admin'], ['db admin']],
+    [['readers,admin'], ['readers,admin']],
+    [['admin\tx'], ['admin\tx']],
+    [[], []],
     ['admin', ['admin']],
-    ['[]', []],
-    ['', []],
-  ])('reads %j as %j', (claim, groups) => {
-    expect(parseGroupsClaim(claim)).toEqual(groups);
+    ['admin,x', ['admin,x']],
+    ['[admin auditor]', ['[admin auditor]']],
+    ['["admin"]', ['["admin"]']],
+  ])('reads %j as exactly %j', (claim, groups) => {
+    // Act
+    const parsed = parseGroupsClaim(claim);
+
+    // Assess
+    expect(parsed).toEqual(groups);
   });
 
-  it('reads a real array and ignores other types', () => {
-    expect(parseGroupsClaim(['admin', ''])).toEqual(['admin']);
-    expect(parseGroupsClaim(42)).toEqual([]);
-    expect(parseGroupsClaim(undefined)).toEqual([]);
+  it.each([[[['admin']]], [{ 0: 'admin' }], [['admin', 1]], [['admin', null]], [42], [true], [null], [undefined]])('reads %j as no groups', (claim) => {
+    // Act
+    const parsed = parseGroupsClaim(claim);
+
+    // Assess
+    expect(parsed).toEqual([]);
   });
 });
 
-describe('principalFromClaims', () => {
-  it('takes the org and groups from the configured claim names', () => {
-    // Act
-    const principal = principalFromClaims({ sub: 'u1', email: 'u@x', tenant: 'acme', roles: '[admin]' }, 'tenant', 'roles');
-
-    // Assess
-    expect(principal).toEqual({ sub: 'u1', email: 'u@x', orgId: 'acme', groups: ['admin'] });
+describe('parseOrgClaim', () => {
+  it.each(['acme', 'null', 'a'.repeat(MAX_ORG_ID_LENGTH), 'org with spaces', 'ünïcødé'])('accepts %j', (org) => {
+    expect(parseOrgClaim(org, 'org_id', undefined)).toBe(org);
   });
 
-  it('answers 401 without a subject and 403 without an org', () => {
-    expect(() => principalFromClaims({ org_id: 'acme' }, 'org_id', 'groups')).toThrow(expect.objectContaining({ statusCode: 401 }));
-    expect(() => principalFromClaims({ sub: 'u1' }, 'org_id', 'groups')).toThrow(expect.objectContaining({ statusCode: 403 }));
+  it.each([
+    [null],
+    [''],
+    [['a', 'b']],
+    [123],
+    [{}],
+    [true],
+    [undefined],
+    ['a'.repeat(MAX_ORG_ID_LENGTH + 1)],
+    ['a\u0000b'],
+    ['a\nb'],
+    ['a\u007fb'],
+    ['a\u0085b'],
+    ['a\ud800b'],
+  ])('refuses %j with a 403 that names the claim', (org) => {
+    // Act
+    const parse = () => parseOrgClaim(org, 'tenant', undefined);
+
+    // Assess
+    expect(parse).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('tenant claim') }));
+  });
+
+  afterEach(() => {
+    delete process.env.ORG_ID_PATTERN;
+  });
+
+  it('narrows the value with ORG_ID_PATTERN, which must match all of it', () => {
+    // Prepare: an alternation, which anchoring must not split.
+    process.env.ORG_ID_PATTERN = 'org-[a-z0-9-]+|team-[a-z]+';
+    const pattern = loadConfig().orgIdPattern;
+
+    // Act
+    const refuse = (org: string) => () => parseOrgClaim(org, 'org_id', pattern);
+
+    // Assess
+    expect(parseOrgClaim('org-acme', 'org_id', pattern)).toBe('org-acme');
+    expect(refuse('xorg-acme')).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('org_id claim') }));
+    expect(refuse('org-acme x')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(refuse('ORG-acme')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(parseOrgClaim('team-db', 'org_id', pattern)).toBe('team-db');
+    expect(refuse('org-acme!team-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(refuse('xteam-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
+  });
+
+  it('has no pattern unless ORG_ID_PATTERN is set', () => {
+    expect(loadConfig().orgIdPattern).toBeUndefined();
+  });
+});
+
+describe('principalFromRequest', () => {
+  it('reads the claims from the token itself, under the configured names', () => {
+    // Prepare: the authorizer's flattened claims say something else; the token decides.
+    const token = tokenWith({ sub: 'u1', email: 'u@x', tenant: 'acme', roles: ['db admin'] });
+    const request = requestWith(`Bearer ${token}`);
+    request.requestContext.authorizer = { jwt: { claims: { sub: 'u1', tenant: 'other', roles: '[db admin]' } } };
+
+    // Act
+    const principal = principalFromRequest(request, { orgClaim: 'tenant', groupsClaim: 'roles', orgIdPattern: undefined });
+
+    // Assess
+    expect(principal).toEqual({ sub: 'u1', email: 'u@x', orgId: 'acme', groups: ['db admin'] });
+    expect(isAdmin(principal)).toBe(false);
+  });
+
+  it('takes the token with or without the Bearer prefix, as API Gateway does', () => {
+    // Prepare
+    const token = tokenWith({ sub: 'u1', org_id: 'acme', groups: 'admin' });
+
+    // Act
+    const principals = [`Bearer ${token}`, `bearer ${token}`, token].map((header) => principalFromRequest(requestWith(header), settings));
+
+    // Assess
+    for (const principal of principals) expect(principal).toMatchObject({ orgId: 'acme', groups: ['admin'] });
+  });
+
+  it.each([
+    ['no Authorization header', undefined, 'u1'],
+    ['a header that is no JWT', 'Bearer not-a-jwt', 'u1'],
+    ['a payload that is not JSON', `Bearer ${base64url({ alg: 'RS256' })}.bm90IGpzb24.c2ln`, 'u1'],
+    ['two tokens', `Bearer ${tokenWith({ sub: 'u1', org_id: 'a' })} ${tokenWith({ sub: 'u1', org_id: 'a' })}`, 'u1'],
+    ['a sub other than the one the authorizer verified', `Bearer ${tokenWith({ sub: 'u2', org_id: 'acme' })}`, 'u1'],
+    ['no sub verified by the authorizer', `Bearer ${tokenWith({ sub: 'u1', org_id: 'acme' })}`, null],
+    ['no sub in the token', `Bearer ${tokenWith({ org_id: 'acme' })}`, 'u1'],
+    ['a sub that is not a string', `Bearer ${tokenWith({ sub: 1, org_id: 'acme' })}`, '1'],
+  ])('answers 401 to %s', (_case, authorization, verifiedSub) => {
+    // Act
+    const read = () => principalFromRequest(requestWith(authorization, verifiedSub), settings);
+
+    // Assess
+    expect(read).toThrow(expect.objectContaining({ statusCode: 401 }));
+  });
+
+  it.each([[null], [''], [['a', 'b']], [123], [{}], ['a\u0000b']])('answers 403 to the org claim %j', (org) => {
+    // Prepare
+    const request = requestWith(`Bearer ${tokenWith({ sub: 'u1', org_id: org, groups: ['admin'] })}`);
+
+    // Act
+    const read = () => principalFromRequest(request, settings);
+
+    // Assess
+    expect(read).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('org_id claim') }));
+  });
+
+  it('answers 403 when the org claim is missing', () => {
+    expect(() => principalFromRequest(requestWith(`Bearer ${tokenWith({ sub: 'u1' })}`), settings)).toThrow(
+      expect.objectContaining({ statusCode: 403 }),
+    );
   });
 });
 
@@ -45,9 +180,34 @@ describe('authorize', () => {
     [['engineering'], 'auditor', false],
     [['engineering'], 'authenticated', true],
     [[], 'public', true],
+    [['db admin'], 'admin', false],
+    [['readers,admin'], 'admin', false],
+    [['admin\tx'], 'admin', false],
+    [['Admin'], 'admin', false],
+    [['db auditor'], 'auditor', false],
+    [['engineering', 'admin'], 'admin', true],
   ] as const)('groups %j on %s access: allowed %s', (groups, access, allowed) => {
+    // Act
     const check = () => authorize(as([...groups]), access);
+
+    // Assess
     if (allowed) expect(check).not.toThrow();
     else expect(check).toThrow(expect.objectContaining({ statusCode: 403 }));
+  });
+
+  it('uses the configured admin and auditor group names', () => {
+    // Prepare
+    const groups = { adminGroup: 'db-admins', auditorGroup: 'db-auditors' };
+
+    // Act
+    const check = (member: string[], access: 'admin' | 'auditor') => () => authorize(as(member), access, groups);
+
+    // Assess
+    expect(check(['db-admins'], 'admin')).not.toThrow();
+    expect(check(['admin'], 'admin')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(check(['db-auditors'], 'auditor')).not.toThrow();
+    expect(check(['auditor'], 'auditor')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(isAdmin(as(['db-admins']), groups)).toBe(true);
+    expect(isAuditor(as(['auditor']), groups)).toBe(false);
   });
 });
