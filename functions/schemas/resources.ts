@@ -17,7 +17,12 @@ export const envVars = z
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables')
   .meta({
     description:
-      'Plain string values. Credential-like keys (PASS, PASSWORD, *_PASS, *_PASSWORD, *_TOKEN, *_SECRET) are masked in answers.',
+      'Plain string values; keys are names (not empty, valid Unicode, no control characters, not `__proto__`). Values of credential ' +
+      'keys are masked in answers. A key is read as words (NFKC-normalised, upper case, split on anything not a letter or digit, on ' +
+      'camelCase and between letters and digits); it is a credential when a word is PASS, PWD or PW, or its letters hold PASSWORD, ' +
+      'PASSWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, APIKEY or PRIVATEKEY (`DB_PASSWORD`, `envvar:db-password`, `dbPass`, ' +
+      '`GITHUB_TOKEN`), or when it has a letter or digit outside ASCII. An ARN reference (last word ARN, value an ARN, as ' +
+      '`RDS_SECRET_ARN`) is shown.',
     example: { RDS_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:demo' },
   });
 
