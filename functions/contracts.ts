@@ -48,6 +48,12 @@ const errors = {
 } as const;
 const notFound = { 404: { description: 'Not found (or of another org)', schema: errorResponse } } as const;
 const conflict = (description: string) => ({ 409: { description, schema: errorResponse } }) as const;
+const tooLarge = (description: string) => ({ 413: { description, schema: errorResponse } }) as const;
+const BODY_LIMIT = 'The body is over 10 MB, API Gateway\'s limit (`Request Entity Too Large`)';
+/** Every route with a body. */
+const bodyTooLarge = tooLarge(BODY_LIMIT);
+/** Routes that store what they are given: DynamoDB's limits too. */
+const writeTooLarge = tooLarge(`${BODY_LIMIT}; or an item it would store is over 400 KB, or the write over 4 MB (DynamoDB's limits; the message names it)`);
 
 export const contracts = {
   getOpenApiDocument: {
@@ -58,6 +64,7 @@ export const contracts = {
     responses: {
       201: { description: 'Created, with its roles', schema: resourceResponse },
       ...errors,
+      ...writeTooLarge,
       ...conflict('Resource name or a role name already exists in the org'),
     },
   },
@@ -76,6 +83,7 @@ export const contracts = {
       200: { description: 'Updated', schema: resourceResponse },
       ...errors,
       ...notFound,
+      ...writeTooLarge,
       ...conflict('New name taken, or type/subtype change while roles exist'),
     },
   },
@@ -90,13 +98,14 @@ export const contracts = {
       201: { description: 'Created', schema: roleResponse },
       ...errors,
       ...notFound,
+      ...writeTooLarge,
       ...conflict('Role name already exists in the org'),
     },
   },
   updateRole: {
     params: roleParams,
     body: roleUpdateInput,
-    responses: { 200: { description: 'Updated', schema: roleResponse }, ...errors, ...notFound },
+    responses: { 200: { description: 'Updated', schema: roleResponse }, ...errors, ...notFound, ...writeTooLarge },
   },
   deleteRole: {
     params: roleParams,
@@ -117,12 +126,13 @@ export const contracts = {
       200: { description: 'The plan (status failed with a message when a scope or the source role does not exist)', schema: planResult },
       ...errors,
       ...notFound,
+      ...writeTooLarge,
       422: { description: 'The resource is not a provisionable PostgreSQL (names the missing env vars)', schema: errorResponse },
     },
   },
   planResourceRoles: {
     body: batchPlanRequest,
-    responses: { 200: { description: 'One result per item, in item order', schema: planResults }, ...errors },
+    responses: { 200: { description: 'One result per item, in item order', schema: planResults }, ...errors, ...bodyTooLarge },
   },
   applyResourcePlan: {
     params: resourceParams,
@@ -131,13 +141,14 @@ export const contracts = {
       200: { description: 'success, skipped (the plan was in sync) or failed', schema: applyResult },
       ...errors,
       ...notFound,
+      ...bodyTooLarge,
       ...conflict('The plan expired, was applied already, failed, or the database drifted since'),
       422: { description: 'The resource is not a provisionable PostgreSQL', schema: errorResponse },
     },
   },
   applyResourcePlans: {
     body: batchApplyRequest,
-    responses: { 200: { description: 'One result per item, in item order', schema: applyResults }, ...errors },
+    responses: { 200: { description: 'One result per item, in item order', schema: applyResults }, ...errors, ...bodyTooLarge },
   },
   getSession: {
     params: sessionParams,
@@ -153,6 +164,7 @@ export const contracts = {
       202: { description: 'The job was recorded and its workflow started (or, for a database already being provisioned, the job ended failed)', schema: jobCreated },
       ...errors,
       ...notFound,
+      ...bodyTooLarge,
       422: { description: 'Not an Aurora PostgreSQL cluster the Data API can reach (the reason is given), or Vault asked for but not configured', schema: errorResponse },
     },
   },

@@ -54,6 +54,13 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** The body, or what it would store, is over a documented limit; the message names the limit. */
+export class PayloadTooLargeError extends HttpError {
+  constructor(message: string) {
+    super(413, message);
+  }
+}
+
 export class UnprocessableError extends HttpError {
   constructor(message: string) {
     super(422, message);

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from './errors';
+import { BadRequestError, PayloadTooLargeError } from './errors';
 
 /**
  * Single-table keys. Every item of an org lives in the partition `ORG#<org>`, so every read is a
@@ -71,6 +71,89 @@ export async function withTransactionRetry<T>(write: () => Promise<T>, attempts 
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
     }
   }
+}
+
+/** DynamoDB's hard limits on what one write may hold (KB and MB are binary here, as in DynamoDB). */
+export const DYNAMODB_LIMITS = { itemBytes: 400 * 1024, transactionBytes: 4 * 1024 * 1024, transactionItems: 100 } as const;
+
+const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+
+/** A number's size: one byte per two significant digits (leading and trailing zeros trimmed), plus one. */
+function numberBytes(value: number): number {
+  const significant = (Math.abs(value).toExponential().split('e')[0] ?? '').replace('.', '').replace(/^0+|0+$/g, '');
+  return Math.ceil(significant.length / 2) + 1;
+}
+
+/** A value's size without its name. */
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return utf8Bytes(value);
+  if (typeof value === 'number') return numberBytes(value);
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (value instanceof Uint8Array) return value.byteLength;
+  // A list or a map: 3 bytes, and 1 byte per element; a map's elements count their names too.
+  if (Array.isArray(value)) return 3 + value.reduce((total: number, element) => total + (element === undefined ? 0 : 1 + valueBytes(element)), 0);
+  if (isPlainObject(value)) return 3 + Object.values(value).filter((element) => element !== undefined).length + itemSize(value);
+  throw new TypeError('itemSize: not a value the document client stores as it is');
+}
+
+/**
+ * The size DynamoDB counts for an item, by its documented rules ("DynamoDB item sizes and formats"):
+ * the UTF-8 bytes of each attribute name plus the size of its value. Undefined values are left out,
+ * as the document client is told to (`removeUndefinedValues`).
+ */
+export function itemSize(item: Record<string, unknown>): number {
+  return Object.entries(item).reduce((total, [name, value]) => (value === undefined ? total : total + utf8Bytes(name) + valueBytes(value)), 0);
+}
+
+/** Rounded up, so that an item one byte over 400 KB does not read as 400 KB. */
+const kilobytes = (bytes: number) => `${Math.ceil(bytes / 1024)} KB`;
+
+/** One item of a write, named the way a message should name it (`resource "x"`). */
+export interface ItemToWrite {
+  label: string;
+  item: Record<string, unknown>;
+}
+
+/** Refuses (413) an item DynamoDB would refuse for its size, before anything is written; its size otherwise. */
+export function assertItemFits({ label, item }: ItemToWrite): number {
+  const size = itemSize(item);
+  if (size > DYNAMODB_LIMITS.itemBytes) {
+    throw new PayloadTooLargeError(`${label} is too large: ${kilobytes(size)}; DynamoDB items are at most ${kilobytes(DYNAMODB_LIMITS.itemBytes)}`);
+  }
+  return size;
+}
+
+/**
+ * Refuses (413) a transaction DynamoDB would refuse: an item over 400 KB, more than 100 items, or more
+ * than 4 MB in all. `items` are the items as they will be once written (for an update, the whole item
+ * after it), so the check errs on the safe side.
+ */
+export function assertTransactionFits(label: string, items: ItemToWrite[]): void {
+  if (items.length > DYNAMODB_LIMITS.transactionItems) {
+    throw new PayloadTooLargeError(`${label} is too large: ${items.length} items; DynamoDB transactions hold at most ${DYNAMODB_LIMITS.transactionItems}`);
+  }
+  const total = items.reduce((sum, item) => sum + assertItemFits(item), 0);
+  if (total > DYNAMODB_LIMITS.transactionBytes) {
+    throw new PayloadTooLargeError(`${label} is too large: ${kilobytes(total)} in one transaction; DynamoDB transactions are at most ${DYNAMODB_LIMITS.transactionBytes / 1024 / 1024} MB`);
+  }
+}
+
+/**
+ * The item with every nested object handed to the document client as a Map. The SDK tells a plain
+ * object from a class instance by `value.constructor.name`, which a key named `constructor` overrides
+ * (`{"constructor": "x"}` is refused as an unsupported type); a Map is known by its real constructor.
+ */
+export function marshallableItem(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, marshallable(value)]));
+}
+
+function marshallable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(marshallable);
+  if (isPlainObject(value)) return new Map(Object.entries(value).map(([key, element]) => [key, marshallable(element)]));
+  return value;
 }
 
 /** The table's key schema and TTL attribute; the CDK stack and the local stack both read these. */

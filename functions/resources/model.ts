@@ -68,16 +68,38 @@ export function roleRecordFrom(
   };
 }
 
-const CREDENTIAL_KEY = /^(PASS|PASSWORD|.*_PASS|.*_PASSWORD|.*_TOKEN|.*_SECRET)$/;
+/** Found anywhere in a key's letters, whatever splits them: DB_PASSWORD, dbPassword, PASS_WORD, API-KEY. */
+const CREDENTIAL_STEMS = ['PASSWORD', 'PASSWD', 'PASSPHRASE', 'SECRET', 'TOKEN', 'CREDENTIAL', 'APIKEY', 'PRIVATEKEY'];
+/** Too short to look for inside words (COMPASS, PWDUMP): credentials only as words of their own. */
+const CREDENTIAL_WORDS = new Set(['PASS', 'PWD', 'PW']);
+const ARN = /^arn:[^:\s]+:[^:\s]+:[^:\s]*:[^:\s]*:\S+$/;
 
-/** A key, with or without its `envvar:` prefix, that names a credential. An ARN is not a secret. */
-export function isCredentialKey(key: string): boolean {
-  const bare = key.toUpperCase().replace(/^ENVVAR:/, '');
-  return CREDENTIAL_KEY.test(bare);
+/**
+ * Whether an env var holds a credential, so that answers mask its value. The key is normalised (NFKC,
+ * so fullwidth letters are plain ones; upper case) and split into words on anything that is not a
+ * letter or digit, between a lower- and an upper-case letter, and between letters and digits; a
+ * credential word, or a stem anywhere in its letters, makes it a credential. A letter or digit outside
+ * ASCII (a Cyrillic Р in PASSWORD) counts as one too: masking too much hides a value, too little shows
+ * a secret. An ARN reference (`RDS_SECRET_ARN`: last word ARN, value an ARN) says where a secret is.
+ */
+export function isCredentialEnvVar(key: string, value: string): boolean {
+  const words = key
+    .normalize('NFKC')
+    .replace(/(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/gu, ' ')
+    .toUpperCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '');
+  if (words.at(-1) === 'ARN' && ARN.test(value)) return false;
+  const letters = words.join('');
+  return (
+    /[^\p{ASCII}]/u.test(letters) ||
+    words.some((word) => CREDENTIAL_WORDS.has(word)) ||
+    CREDENTIAL_STEMS.some((stem) => letters.includes(stem))
+  );
 }
 
 export function maskEnvVars(envVars: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(envVars).map(([key, value]) => [key, isCredentialKey(key) ? MASK : value]));
+  return Object.fromEntries(Object.entries(envVars).map(([key, value]) => [key, isCredentialEnvVar(key, value) ? MASK : value]));
 }
 
 /** Answer fields in the order of the schema, whatever order the store kept them in. */

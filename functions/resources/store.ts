@@ -1,7 +1,17 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../commons/errors';
-import { cancellationReasons, keys, queryPartitionPage, SORT_PREFIX, withTransactionRetry } from '../commons/table';
+import {
+  assertItemFits,
+  assertTransactionFits,
+  cancellationReasons,
+  type ItemToWrite,
+  keys,
+  marshallableItem,
+  queryPartitionPage,
+  SORT_PREFIX,
+  withTransactionRetry,
+} from '../commons/table';
 import type { ResourceRecord, RoleRecord } from './model';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -37,34 +47,31 @@ export class ResourceStore {
     private readonly tableName: string,
   ) {}
 
-  private resourceItem(orgId: string, resource: ResourceRecord) {
+  private resourceItem(orgId: string, resource: ResourceRecord): ItemToWrite {
     return {
-      pk: keys.partition(orgId),
-      sk: keys.resource(resource.name),
-      entity: 'resource',
-      search_text: searchText(resource),
-      ...resource,
+      label: `resource ${JSON.stringify(resource.name)}`,
+      item: { pk: keys.partition(orgId), sk: keys.resource(resource.name), entity: 'resource', search_text: searchText(resource), ...resource },
     };
   }
 
-  private roleItem(orgId: string, role: RoleRecord) {
-    return { pk: keys.partition(orgId), sk: keys.role(role.name), entity: 'role', ...role };
+  private roleItem(orgId: string, role: RoleRecord): ItemToWrite {
+    return { label: `role ${JSON.stringify(role.name)}`, item: { pk: keys.partition(orgId), sk: keys.role(role.name), entity: 'role', ...role } };
+  }
+
+  /** The resource item as a role change leaves it (role_names, version, updated_at), to check its size before the write. */
+  private resourceItemAfter(orgId: string, resource: ResourceRecord, now: string, added: RoleRecord[] = []): ItemToWrite {
+    const roleNames = { ...resource.role_names, ...Object.fromEntries(added.map((role) => [role.name, role.id])) };
+    return this.resourceItem(orgId, { ...resource, role_names: roleNames, version: resource.version + 1, updated_at: now });
   }
 
   /** The resource and all its roles, or nothing: one transaction with a uniqueness check per name. */
   async createResource(orgId: string, resource: ResourceRecord, roles: RoleRecord[]): Promise<void> {
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: this.resourceItem(orgId, resource),
-          ConditionExpression: 'attribute_not_exists(sk)',
-        },
-      },
-      ...roles.map((role) => ({
-        Put: { TableName: this.tableName, Item: this.roleItem(orgId, role), ConditionExpression: 'attribute_not_exists(sk)' },
-      })),
-    ];
+    const resourceItem = this.resourceItem(orgId, resource);
+    const roleItems = roles.map((role) => this.roleItem(orgId, role));
+    assertTransactionFits(`${resourceItem.label} with its ${roles.length} roles`, [resourceItem, ...roleItems]);
+    const items: TransactItem[] = [resourceItem, ...roleItems].map(({ item }) => ({
+      Put: { TableName: this.tableName, Item: marshallableItem(item), ConditionExpression: 'attribute_not_exists(sk)' },
+    }));
     try {
       await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
@@ -135,13 +142,15 @@ export class ResourceStore {
    * transaction (roles point at the resource id, so they follow without being rewritten).
    */
   async replaceResource(orgId: string, current: ResourceRecord, next: ResourceRecord): Promise<void> {
+    const nextItem = this.resourceItem(orgId, next);
+    assertItemFits(nextItem);
     const versionCheck = {
       ConditionExpression: 'version = :version',
       ExpressionAttributeValues: { ':version': current.version },
     };
     const items: TransactItem[] =
       current.name === next.name
-        ? [{ Put: { TableName: this.tableName, Item: this.resourceItem(orgId, next), ...versionCheck } }]
+        ? [{ Put: { TableName: this.tableName, Item: marshallableItem(nextItem.item), ...versionCheck } }]
         : [
             {
               Delete: {
@@ -151,11 +160,7 @@ export class ResourceStore {
               },
             },
             {
-              Put: {
-                TableName: this.tableName,
-                Item: this.resourceItem(orgId, next),
-                ConditionExpression: 'attribute_not_exists(sk)',
-              },
+              Put: { TableName: this.tableName, Item: marshallableItem(nextItem.item), ConditionExpression: 'attribute_not_exists(sk)' },
             },
           ];
     try {
@@ -210,9 +215,11 @@ export class ResourceStore {
 
   /** Adds a role to a resource; its name must be free in the org. */
   async createRole(orgId: string, resource: ResourceRecord, role: RoleRecord, now: string): Promise<void> {
+    const roleItem = this.roleItem(orgId, role);
+    assertTransactionFits(roleItem.label, [roleItem, this.resourceItemAfter(orgId, resource, now, [role])]);
     await this.transact(
       [
-        { Put: { TableName: this.tableName, Item: this.roleItem(orgId, role), ConditionExpression: 'attribute_not_exists(sk)' } },
+        { Put: { TableName: this.tableName, Item: marshallableItem(roleItem.item), ConditionExpression: 'attribute_not_exists(sk)' } },
         this.bumpResource(orgId, resource, now, { add: role }),
       ],
       (index) => (index === 0 ? new ConflictError(`role name already exists: ${role.name}`) : new StaleResourceError()),
@@ -221,12 +228,14 @@ export class ResourceStore {
 
   /** Replaces a role that belongs to the resource. */
   async replaceRole(orgId: string, resource: ResourceRecord, role: RoleRecord, now: string): Promise<void> {
+    const roleItem = this.roleItem(orgId, role);
+    assertTransactionFits(roleItem.label, [roleItem, this.resourceItemAfter(orgId, resource, now)]);
     await this.transact(
       [
         {
           Put: {
             TableName: this.tableName,
-            Item: this.roleItem(orgId, role),
+            Item: marshallableItem(roleItem.item),
             ConditionExpression: 'resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
@@ -261,12 +270,15 @@ export class ResourceStore {
   async upsertRoles(orgId: string, resource: ResourceRecord, roles: RoleRecord[], now: string): Promise<void> {
     const names = Object.fromEntries(roles.map((role, index) => [`#role${index}`, role.name]));
     const assignments = roles.map((_, index) => `role_names.#role${index} = :roleId${index}`);
+    const roleItems = roles.map((role) => this.roleItem(orgId, role));
+    const resourceAfter = this.resourceItemAfter(orgId, resource, now, roles);
+    assertTransactionFits(`the ${roles.length} roles of ${resourceAfter.label}`, [...roleItems, resourceAfter]);
     await this.transact(
       [
-        ...roles.map((role) => ({
+        ...roleItems.map(({ item }) => ({
           Put: {
             TableName: this.tableName,
-            Item: this.roleItem(orgId, role),
+            Item: marshallableItem(item),
             ConditionExpression: 'attribute_not_exists(sk) OR resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },

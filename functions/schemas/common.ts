@@ -1,25 +1,45 @@
 import { z } from 'zod';
 
-/** Bytes, not characters: DynamoDB and PostgreSQL limits are in bytes. */
-export function utf8Bytes(value: string): number {
-  return Buffer.byteLength(value, 'utf8');
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to reject control characters.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+// A lone surrogate (JSON "\ud800") has no UTF-8 form: stored, two such names become one; in a URL, none.
+const LONE_SURROGATE = /\p{Cs}/u;
+// C0, DEL and C1: a NUL or a newline hides what a name is ("DB_PASSWORD\n" is not "DB_PASSWORD").
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /**
- * A name that is addressed in a URL path: 1–128 characters, no slash (it could not be addressed),
- * no control characters, not blank.
+ * Text that names or identifies something, possibly empty (an unset `default_database`): at most
+ * `maxLength` characters, valid Unicode, no control characters.
  */
-export const pathName = (what: string) =>
+export const identifierText = (what: string, maxLength: number) =>
   z
-    .string()
-    .min(1, `${what} is required`)
-    .max(128, `${what} must be at most 128 characters`)
+    .string(`${what} must be a string`)
+    .max(maxLength, `${what} must be at most ${maxLength} characters`)
+    .refine((value) => !LONE_SURROGATE.test(value), `${what} must be valid Unicode (it holds a lone surrogate)`)
+    .refine((value) => !CONTROL_CHARACTER.test(value), `${what} must not contain control characters`);
+
+/** The building block of every name and key (resource and role names, types, record keys, group names…): non-empty identifier text. */
+export const nameText = (what: string, maxLength: number) => identifierText(what, maxLength).min(1, `${what} must not be empty`);
+
+/** A name addressed in a URL path: a name of 1–128 characters, no slash (it could not be addressed), not blank. */
+export const pathName = (what: string) =>
+  nameText(what, 128)
     .refine((value) => !value.includes('/'), `${what} must not contain '/'`)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), `${what} must not contain control characters`)
     .refine((value) => value.trim().length > 0, `${what} must not be blank`);
+
+/**
+ * An object of name → value. Its keys follow `nameText`, with the key's own message (zod's is "Invalid
+ * key in record"); `__proto__` is refused, since zod and every plain object would silently drop it.
+ */
+export function namedRecord<Value extends z.ZodType>(what: string, maxKeyLength: number, value: Value) {
+  const record = z.record(nameText(what, maxKeyLength), value, {
+    error: (issue) => (issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined),
+  });
+  return z.preprocess((input, context) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      context.addIssue({ code: 'custom', path: ['__proto__'], message: `${what} must not be "__proto__"` });
+    }
+    return input;
+  }, record);
+}
 
 export const uuid = z.uuid('must be a UUID');
 

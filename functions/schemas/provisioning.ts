@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { PRIVILEGES } from '../provisioning/privileges';
 import { roleLabelProblem } from '../provisioning/role-name';
-import { parseScope } from '../provisioning/sql/identifiers';
-import { pageOf, pageQuery, pathName, timestamp, uuid } from './common';
+import { identifierProblem, parseScope } from '../provisioning/sql/identifiers';
+import { nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
+
+/** A refinement from a function that says what is wrong with a value (or undefined), its message prefixed. */
+const refuseProblem =
+  (problemOf: (value: string) => string | undefined, prefix = '') =>
+  (value: string, ctx: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${prefix}${problem}` });
+  };
 
 const privilege = z
   .string()
@@ -26,19 +34,14 @@ const scope = z
   .meta({ description: '`database` or `database.schema` (schema defaults to `public`); quote a name with a dot: `db."my.schema"`', example: 'app.public' });
 
 const planFields = {
-  role: z
-    .string()
-    .min(1, 'role is required')
-    .max(128)
-    .superRefine((value, ctx) => {
-      const problem = roleLabelProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
+  role: nameText('role', 128)
+    .superRefine(refuseProblem(roleLabelProblem))
     .meta({ description: 'The short label the role name is derived from', example: 'ro' }),
   type: z.enum(['managed', 'external'], 'type must be managed or external').default('managed'),
   privileges: z.array(privilege).max(9).default([]),
   scopes: z.array(scope).max(1000).default([]),
-  source_role: z.string().min(1).max(63).optional(),
+  // Sent to PostgreSQL as a parameter: a NUL there would come back as its error text, in a 200.
+  source_role: z.string().superRefine(refuseProblem(identifierProblem, 'source_role ')).optional(),
   rotate_password: z.boolean().default(false),
 };
 
@@ -132,7 +135,7 @@ export const sessionResponse = z
 
 export const sessionParams = z.object({ sid: uuid });
 export const sessionListQuery = pageQuery.extend({
-  resource_name: z.string().min(1).max(128).optional(),
+  resource_name: pathName('resource_name').optional(),
   kind: z.enum(sessionKinds).optional(),
 });
 export const sessionPage = pageOf(sessionResponse, 'SessionPage');

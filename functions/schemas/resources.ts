@@ -1,50 +1,51 @@
 import { z } from 'zod';
-import { pageQuery, pageOf, pathName, timestamp, uuid, utf8Bytes } from './common';
+import { identifierText, namedRecord, nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
 
-const stringList = z.array(z.string().max(256)).max(100);
+/** Lists of names (groups, tags, attributes, redaction types, rule ids). */
+const nameList = (what: string) => z.array(nameText(what, 256)).max(100);
 const count = z.number().int().min(0).max(2_147_483_647);
 
 export const roleTypes = ['database', 'application', 'custom'] as const;
 
 /** Secret values are base64 strings or provider references (`_aws:…`, `_envjson:…`, `_vaultkv2:…`). */
-export const secretMap = z
-  .record(z.string().min(1).max(256), z.string().max(65_536))
+export const secretMap = namedRecord('secret key', 256, z.string().max(65_536))
   .refine((value) => Object.keys(value).length <= 50, 'at most 50 secret keys')
   .meta({ description: 'Write-only. Keys like `envvar:PASS`; values base64 strings or provider references.' });
 
-export const envVars = z
-  .record(z.string().min(1).max(256), z.string().max(4096))
+export const envVars = namedRecord('env var name', 256, z.string().max(4096))
   .refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables')
   .meta({
     description:
-      'Plain string values. Credential-like keys (PASS, PASSWORD, *_PASS, *_PASSWORD, *_TOKEN, *_SECRET) are masked in answers.',
+      'Plain string values; keys are names (not empty, valid Unicode, no control characters, not `__proto__`). Values of credential ' +
+      'keys are masked in answers. A key is read as words (NFKC-normalised, upper case, split on anything not a letter or digit, on ' +
+      'camelCase and between letters and digits); it is a credential when a word is PASS, PWD or PW, or its letters hold PASSWORD, ' +
+      'PASSWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, APIKEY or PRIVATEKEY (`DB_PASSWORD`, `envvar:db-password`, `dbPass`, ' +
+      '`GITHUB_TOKEN`), or when it has a letter or digit outside ASCII. An ARN reference (last word ARN, value an ARN, as ' +
+      '`RDS_SECRET_ARN`) is shown.',
     example: { RDS_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:demo' },
   });
 
 /** The optional role settings of seed 001; every one has a zero-value default. */
 const roleSettings = {
-  subtype: z.string().min(1).max(64).optional(),
+  subtype: nameText('subtype', 64).optional(),
   command: z.array(z.string().max(4096)).max(100).optional(),
   secret: secretMap.optional(),
   agent_id: uuid.optional(),
   access_max_duration: count.optional(),
-  attributes: stringList.optional(),
-  connection_tags: z.record(z.string().max(256), z.string().max(256)).optional(),
-  default_database: z.string().max(256).optional(),
-  force_approve_groups: stringList.optional(),
-  guardrail_rules: stringList.optional(),
-  jira_issue_template_id: z.string().max(256).optional(),
+  attributes: nameList('attribute').optional(),
+  connection_tags: namedRecord('connection tag', 256, z.string().max(256)).optional(),
+  default_database: identifierText('default_database', 256).optional(),
+  force_approve_groups: nameList('group').optional(),
+  guardrail_rules: nameList('guardrail rule').optional(),
+  jira_issue_template_id: identifierText('jira_issue_template_id', 256).optional(),
   jit_access_duration_sec: count.optional(),
-  mandatory_metadata_fields: stringList.optional(),
+  mandatory_metadata_fields: nameList('metadata field').optional(),
   min_review_approvals: count.optional(),
   redact_enabled: z.boolean().optional(),
-  redact_types: stringList.optional(),
-  reviewers: stringList.optional(),
-  tags: stringList.optional(),
+  redact_types: nameList('redact type').optional(),
+  reviewers: nameList('reviewer').optional(),
+  tags: nameList('tag').optional(),
 };
-
-const ROLE_MAX_BYTES = 200_000;
-const withinItemSize = (value: unknown) => utf8Bytes(JSON.stringify(value)) <= ROLE_MAX_BYTES;
 
 export const roleInput = z
   .object({
@@ -52,7 +53,6 @@ export const roleInput = z
     type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
     ...roleSettings,
   })
-  .refine(withinItemSize, 'role is too large (200 kB at most)')
   .meta({ id: 'RoleRequest' });
 
 /** PUT of a role: the name comes from the path and cannot change. */
@@ -62,13 +62,12 @@ export const roleUpdateInput = z
     type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
     ...roleSettings,
   })
-  .refine(withinItemSize, 'role is too large (200 kB at most)')
   .meta({ id: 'RoleUpdateRequest' });
 
 const resourceFields = {
   name: pathName('name').meta({ example: 'my-postgres' }),
-  type: z.string().min(1, 'type is required').max(64).meta({ example: 'database' }),
-  subtype: z.string().min(1).max(64).optional().meta({ description: 'Defaults to `type`', example: 'postgres' }),
+  type: nameText('type', 64).meta({ example: 'database' }),
+  subtype: nameText('subtype', 64).optional().meta({ description: 'Defaults to `type`', example: 'postgres' }),
   env_vars: envVars,
   agent_id: uuid.optional(),
 };

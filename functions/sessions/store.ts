@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../commons/errors';
-import { keys, queryPartitionPage, SORT_PREFIX } from '../commons/table';
+import { assertItemFits, assertTransactionFits, keys, queryPartitionPage, SORT_PREFIX } from '../commons/table';
 import type { PlanConfig, Statement } from '../provisioning/model';
 import type { SessionKind, SessionRecord } from './model';
 
@@ -33,21 +33,22 @@ export class SessionStore {
   /** Writes a session once (an id is never reused); with a plan, the plan item in the same transaction. */
   async create(orgId: string, session: SessionRecord, plan?: { details: PlanSessionDetails; ttl: number }): Promise<void> {
     const sessionItem = { pk: keys.partition(orgId), sk: keys.session(session.id), entity: 'session', ...session };
+    const sessionLabel = `${session.kind} session ${session.id}`;
     if (!plan) {
+      assertItemFits({ label: sessionLabel, item: sessionItem });
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: sessionItem, ConditionExpression: 'attribute_not_exists(sk)' }));
       return;
     }
+    const planItem = { pk: keys.partition(orgId), sk: keys.plan(session.id), entity: 'plan', ...plan.details, ttl: plan.ttl };
+    assertTransactionFits(sessionLabel, [
+      { label: sessionLabel, item: sessionItem },
+      { label: `the plan of ${sessionLabel}`, item: planItem },
+    ]);
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: this.tableName, Item: sessionItem, ConditionExpression: 'attribute_not_exists(sk)' } },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { pk: keys.partition(orgId), sk: keys.plan(session.id), entity: 'plan', ...plan.details, ttl: plan.ttl },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
+          { Put: { TableName: this.tableName, Item: planItem, ConditionExpression: 'attribute_not_exists(sk)' } },
         ],
       }),
     );

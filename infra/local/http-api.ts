@@ -43,22 +43,31 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), names };
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+/**
+ * The body, or undefined when it is over API Gateway's limit. An oversized body is still read to its
+ * end (and dropped): a socket closed with unread data is reset, and the client would never see the 413.
+ */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error('payload too large'), { statusCode: 413 }));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** Each path parameter decoded, or undefined when one has malformed percent-encoding. */
+function decodePathParameters(names: string[], values: string[]): Record<string, string> | undefined {
+  try {
+    return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(values[index] ?? '')]));
+  } catch {
+    return undefined;
+  }
 }
 
 function send(response: ServerResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}) {
@@ -110,6 +119,7 @@ export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server>
     try {
       const url = new URL(request.url ?? '/', 'http://local');
       const body = await readBody(request);
+      if (!body) return send(response, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
       const local = options.localRoutes?.[`${request.method} ${url.pathname}`];
       if (local) {
         const result = await local(request, body);
@@ -119,7 +129,9 @@ export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server>
       const match = candidates.find((entry) => entry.route.method === request.method);
       if (!match) return send(response, 404, { message: 'Not Found' });
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
-      const pathParameters = Object.fromEntries(match.names.map((name, index) => [name, decodeURIComponent(values[index] ?? '')]));
+      const pathParameters = decodePathParameters(match.names, values);
+      // The spec's 400 for a malformed path, before the authorizer: the request cannot even be routed.
+      if (!pathParameters) return send(response, 400, { message: 'malformed percent-encoding in the path' });
 
       let claims: Record<string, string> | undefined;
       if (match.route.access !== 'public') {
@@ -133,8 +145,6 @@ export function startLocalHttpApi(options: LocalHttpApiOptions): Promise<Server>
       response.writeHead(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...headers });
       response.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
     } catch (error) {
-      const statusCode = (error as { statusCode?: number }).statusCode;
-      if (statusCode === 413) return send(response, 413, { message: 'Request Entity Too Large' });
       // What API Gateway answers when the integration itself fails.
       process.stderr.write(`local http api: ${(error as Error).stack ?? String(error)}\n`);
       send(response, 500, { message: 'Internal Server Error' });

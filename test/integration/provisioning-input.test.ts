@@ -61,6 +61,12 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
     { case: 'external with scopes', body: { role: 'ext', type: 'external', source_role: 'postgres', scopes: [`${db}.app`] }, status: 400, message: /invalid/, errorPath: 'scopes' },
     { case: 'external with privileges', body: { role: 'ext', type: 'external', source_role: 'postgres', privileges: ['SELECT'] }, status: 400, message: /invalid/, errorPath: 'privileges' },
     { case: 'external without a source role', body: { role: 'ext', type: 'external' }, status: 400, message: /invalid/, errorPath: 'source_role' },
+    // PostgreSQL refused a NUL itself, and its error text and SQLSTATE came back in a 200.
+    { case: 'a source role with a NUL', body: { role: 'ext', type: 'external', source_role: 'post\u0000gres' }, status: 400, message: /invalid/, errorPath: 'source_role' },
+    { case: 'a source role with a lone surrogate', body: { role: 'ext', type: 'external', source_role: 'readers\ud800' }, status: 400, message: /invalid/, errorPath: 'source_role' },
+    { case: 'a batch item whose source role has a NUL', path: '/resources/plan', body: { items: [{ resource_name: 'pg', role: 'ext', type: 'external', source_role: '\u0000' }] }, status: 400, message: /invalid/, errorPath: 'items.0.source_role' },
+    { case: 'a label with a NUL', body: { ...valid(), role: 'r\u0000o' }, status: 400, message: /invalid/, errorPath: 'role' },
+    { case: 'a label with a lone surrogate', body: { ...valid(), role: 'ro\ud800' }, status: 400, message: /invalid/, errorPath: 'role' },
     { case: 'an unknown type', body: { ...valid(), type: 'owner' }, status: 400, message: /invalid/, errorPath: 'type' },
     { case: 'a resource without RDS_SECRET_ARN', path: '/resources/pg-no-secret/plan', body: valid(), status: 422, message: /RDS_SECRET_ARN/ },
     { case: 'a resource that is not postgres', path: '/resources/mysql/plan', body: valid(), status: 422, message: /only postgres/ },

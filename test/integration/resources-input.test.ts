@@ -23,7 +23,20 @@ describe('Resources API: bad input', () => {
     expect(seeded.status).toBe(201);
   });
 
-  const badRequests: { case: string; method: string; path: string; body?: unknown; rawBody?: string; status: number; message: RegExp; errorPath?: string }[] = [
+  const role = (settings: Record<string, unknown>) => ({ ...valid, roles: [{ name: 'r1', type: 'database', ...settings }] });
+
+  const badRequests: {
+    case: string;
+    method: string;
+    path: string;
+    body?: unknown;
+    rawBody?: string;
+    status: number;
+    message: RegExp;
+    errorPath?: string;
+    /** What the field error says, when it matters. */
+    detail?: RegExp;
+  }[] = [
     { case: 'bad JSON', method: 'POST', path: '/resources', rawBody: '{"name": "x",', status: 400, message: /not valid JSON/ },
     { case: 'no body', method: 'POST', path: '/resources', status: 400, message: /body is required/ },
     { case: 'a JSON array', method: 'POST', path: '/resources', body: [valid], status: 400, message: /invalid/i },
@@ -60,6 +73,58 @@ describe('Resources API: bad input', () => {
     { case: 'update missing type', method: 'PUT', path: '/resources/seeded', body: { name: 'seeded', env_vars: {} }, status: 400, message: /invalid/i, errorPath: 'type' },
     { case: 'overlong name in the path', method: 'GET', path: `/resources/${'p'.repeat(129)}`, status: 400, message: /invalid/i, errorPath: 'name' },
     { case: 'role of another org', method: 'POST', path: '/resources/not-mine/roles', body: { name: 'r9', type: 'database' }, status: 404, message: /resource not found/ },
+    // Names and keys: non-empty, valid Unicode, no control characters. A lone surrogate would collide
+    // with every other once stored, and could never be addressed by URL.
+    ...(
+      [
+        ['a lone surrogate', '\ud800', /valid Unicode/],
+        ['a lone low surrogate', 'a\udfffb', /valid Unicode/],
+        ['a NUL', 'a\u0000b', /control characters/],
+        ['a newline', 'db\n', /control characters/],
+        ['a C1 control character', 'db\u0085', /control characters/],
+      ] as const
+    ).flatMap(([what, text, detail]) => [
+      { case: `a name with ${what}`, method: 'POST', path: '/resources', body: { ...valid, name: text }, errorPath: 'name', detail },
+      { case: `a type with ${what}`, method: 'POST', path: '/resources', body: { ...valid, type: text }, errorPath: 'type', detail },
+      { case: `a subtype with ${what}`, method: 'PUT', path: '/resources/seeded', body: { name: 'seeded', type: 'database', subtype: text, env_vars: {} }, errorPath: 'subtype', detail },
+      { case: `a role name with ${what}`, method: 'POST', path: '/resources', body: { ...valid, roles: [{ name: text, type: 'database' }] }, errorPath: 'roles.0.name', detail },
+      { case: `an env var name with ${what}`, method: 'POST', path: '/resources', body: { ...valid, env_vars: { [text]: 'v' } }, errorPath: `env_vars.${text}`, detail },
+      { case: `a secret key with ${what}`, method: 'POST', path: '/resources/seeded/roles', body: { name: 'r2', type: 'database', secret: { [`envvar:${text}`]: 'cA==' } }, errorPath: `secret.envvar:${text}`, detail },
+      { case: `a connection tag with ${what}`, method: 'PUT', path: '/resources/seeded/roles/seeded-role', body: { type: 'database', connection_tags: { [text]: 'v' } }, errorPath: `connection_tags.${text}`, detail },
+      { case: `a reviewer with ${what}`, method: 'POST', path: '/resources', body: role({ reviewers: ['dba', text] }), errorPath: 'roles.0.reviewers.1', detail },
+      { case: `a role subtype with ${what}`, method: 'POST', path: '/resources/seeded/roles', body: { name: 'r3', type: 'database', subtype: text }, errorPath: 'subtype', detail },
+      { case: `a default_database with ${what}`, method: 'POST', path: '/resources', body: role({ default_database: text }), errorPath: 'roles.0.default_database', detail },
+    ]).map((row) => ({ ...row, status: 400, message: /invalid request body/ })),
+    ...[
+      ['a NUL', 'a%00b'],
+      ['a newline', 'a%0Ab'],
+      ['a C1 control character', '%C2%85'],
+    ].flatMap(([what, segment]) => [
+      { case: `a resource name in the path with ${what}`, method: 'GET', path: `/resources/${segment}`, status: 400, message: /invalid path parameters/, errorPath: 'name', detail: /control characters/ },
+      { case: `a role name in the path with ${what}`, method: 'DELETE', path: `/resources/seeded/roles/${segment}`, status: 400, message: /invalid path parameters/, errorPath: 'role', detail: /control characters/ },
+    ]),
+    // An empty key reached DynamoDB as an empty attribute name: a 500.
+    { case: 'an empty connection tag in a create', method: 'POST', path: '/resources', body: role({ connection_tags: { '': 'x' } }), status: 400, message: /invalid/, errorPath: 'roles.0.connection_tags.', detail: /must not be empty/ },
+    { case: 'an empty connection tag in a role create', method: 'POST', path: '/resources/seeded/roles', body: { name: 'r4', type: 'database', connection_tags: { '': 'x' } }, status: 400, message: /invalid/, errorPath: 'connection_tags.', detail: /must not be empty/ },
+    { case: 'an empty connection tag in a role update', method: 'PUT', path: '/resources/seeded/roles/seeded-role', body: { type: 'database', connection_tags: { '': 'x' } }, status: 400, message: /invalid/, errorPath: 'connection_tags.', detail: /must not be empty/ },
+    { case: 'an empty env var name', method: 'POST', path: '/resources', body: { ...valid, env_vars: { '': 'x' } }, status: 400, message: /invalid/, errorPath: 'env_vars.', detail: /must not be empty/ },
+    // JSON.parse keeps a "__proto__" key; zod (like any plain object) would silently drop it.
+    ...(
+      [
+        ['env_vars', 'POST', '/resources', '{"name": "p1", "type": "database", "env_vars": {"A": "1", "__proto__": "x"}}', 'env_vars.__proto__'],
+        ['secret', 'POST', '/resources/seeded/roles', '{"name": "p2", "type": "database", "secret": {"__proto__": "cA=="}}', 'secret.__proto__'],
+        ['connection_tags', 'PUT', '/resources/seeded/roles/seeded-role', '{"type": "database", "connection_tags": {"__proto__": {"polluted": true}}}', 'connection_tags.__proto__'],
+      ] as const
+    ).map(([record, method, path, rawBody, errorPath]) => ({
+      case: `a "__proto__" key in ${record}`,
+      method,
+      path,
+      rawBody,
+      status: 400,
+      message: /invalid request body/,
+      errorPath,
+      detail: /must not be "__proto__"/,
+    })),
   ];
 
   it.each(badRequests)('$case → $status with the error shape, and nothing written', async (bad) => {
@@ -74,6 +139,7 @@ describe('Resources API: bad input', () => {
     const body = answer.body as ErrorBody;
     expect(body.message).toMatch(bad.message);
     if (bad.errorPath) expect(body.errors?.map((error) => error.path)).toContain(bad.errorPath);
+    if (bad.detail) expect(body.errors?.find((error) => error.path === bad.errorPath)?.message).toMatch(bad.detail);
     for (const error of body.errors ?? []) expect(error.message.length).toBeGreaterThan(0);
     expect(await itemsOfOrg(org)).toEqual(before);
   });
@@ -94,23 +160,37 @@ describe('Resources API: bad input', () => {
     expect((await admin('POST', '/resources', { body: { name: 'other', type: 'database', env_vars: {}, roles: [{ name: 'fresh-role', type: 'database' }] } })).status).toBe(201);
   });
 
-  it('never answers 5xx to random bodies on any endpoint', async () => {
+  it('never answers 5xx to random bodies on any endpoint, hostile names, keys and paths included', async () => {
     // Prepare
     const writable = routes.filter((route) => route.path.startsWith('/api/resources'));
+    // Names and keys of the kinds that once reached DynamoDB or PostgreSQL: lone surrogates, NUL and
+    // other control characters, keys an object treats specially, empty keys.
+    const hostileText = fc.string({ unit: fc.constantFrom('a', 'Z', '7', '_', '-', '.', ' ', '/', '%', '\ud800', '\udfff', '\u0000', '\n', '\u0085', '\u200b', 'Ｐ'), maxLength: 12 });
+    const name = fc.oneof(fc.string(), hostileText);
+    const key = fc.oneof(fc.string(), hostileText, fc.constantFrom('', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'DB_PASSWORD\n'));
+    const record = fc.dictionary(key, fc.oneof(fc.string(), fc.jsonValue()), { maxKeys: 5 });
+    const role = fc.record(
+      { name, type: fc.constantFrom('database', 'application', 'custom', 'x'), subtype: name, secret: record, connection_tags: record, reviewers: fc.array(name, { maxLength: 2 }) },
+      { requiredKeys: [] },
+    );
     const json = fc.oneof(
       fc.jsonValue(),
-      fc.record({ name: fc.string(), type: fc.string(), env_vars: fc.dictionary(fc.string(), fc.jsonValue()), roles: fc.array(fc.jsonValue(), { maxLength: 3 }) }, { requiredKeys: [] }),
-      fc.record({ name: fc.string(), type: fc.constantFrom('database', 'application', 'custom', 'x'), secret: fc.jsonValue() }, { requiredKeys: [] }),
+      fc.record({ name, type: name, subtype: name, env_vars: record, roles: fc.array(fc.oneof(role, fc.jsonValue()), { maxLength: 3 }) }, { requiredKeys: [] }),
+      role,
     );
     const raw = fc.oneof(json.map((value) => JSON.stringify(value) ?? 'null'), fc.string());
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }).map((text) => encodeURIComponent(text)),
+      fc.constantFrom('%', '%E0%A4%A', '%ED%A0%80', '%00', 'a%0Ab', '%C2%85', '%2F', '%25'),
+    );
 
     // Act + Assess
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...writable), raw, fc.string({ maxLength: 40 }), async (route, body, segment) => {
+      fc.asyncProperty(fc.constantFrom(...writable), raw, segment, async (route, body, segment) => {
         const path = route.path
           .replace(/^\/api/, '')
-          .replace('{name}', encodeURIComponent(segment || 'seeded'))
-          .replace('{role}', encodeURIComponent(segment || 'seeded-role'));
+          .replace('{name}', segment || 'seeded')
+          .replace('{role}', segment || 'seeded-role');
         const answer = await admin(route.method, path, route.method === 'GET' || route.method === 'DELETE' ? {} : { rawBody: body });
         expect(answer.status, `${route.method} ${path} ${body}`).toBeLessThan(500);
         expect(typeof (answer.body as ErrorBody | undefined)?.message === 'string' || answer.status < 400).toBe(true);
