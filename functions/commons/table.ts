@@ -142,19 +142,12 @@ export function assertTransactionFits(label: string, items: ItemToWrite[]): void
 }
 
 /**
- * The item with every nested object handed to the document client as a Map. The SDK tells a plain
- * object from a class instance by `value.constructor.name`, which a key named `constructor` overrides
- * (`{"constructor": "x"}` is refused as an unsupported type); a Map is known by its real constructor.
+ * How the document client turns items into DynamoDB's format. The SDK tells a plain object from a
+ * class instance by `value.constructor.name`, which a key named `constructor` overrides
+ * (`{"constructor": "x"}` would be refused as an unsupported type, a 500): such an object is stored
+ * as the map it is. Undefined values are left out.
  */
-export function marshallableItem(item: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, marshallable(value)]));
-}
-
-function marshallable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(marshallable);
-  if (isPlainObject(value)) return new Map(Object.entries(value).map(([key, element]) => [key, marshallable(element)]));
-  return value;
-}
+export const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: true } as const;
 
 /** The table's key schema and TTL attribute; the CDK stack and the local stack both read these. */
 export const TABLE_SCHEMA = {

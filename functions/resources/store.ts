@@ -7,7 +7,6 @@ import {
   cancellationReasons,
   type ItemToWrite,
   keys,
-  marshallableItem,
   queryPartitionPage,
   SORT_PREFIX,
   withTransactionRetry,
@@ -70,7 +69,7 @@ export class ResourceStore {
     const roleItems = roles.map((role) => this.roleItem(orgId, role));
     assertTransactionFits(`${resourceItem.label} with its ${roles.length} roles`, [resourceItem, ...roleItems]);
     const items: TransactItem[] = [resourceItem, ...roleItems].map(({ item }) => ({
-      Put: { TableName: this.tableName, Item: marshallableItem(item), ConditionExpression: 'attribute_not_exists(sk)' },
+      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' },
     }));
     try {
       await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
@@ -150,7 +149,7 @@ export class ResourceStore {
     };
     const items: TransactItem[] =
       current.name === next.name
-        ? [{ Put: { TableName: this.tableName, Item: marshallableItem(nextItem.item), ...versionCheck } }]
+        ? [{ Put: { TableName: this.tableName, Item: nextItem.item, ...versionCheck } }]
         : [
             {
               Delete: {
@@ -160,7 +159,7 @@ export class ResourceStore {
               },
             },
             {
-              Put: { TableName: this.tableName, Item: marshallableItem(nextItem.item), ConditionExpression: 'attribute_not_exists(sk)' },
+              Put: { TableName: this.tableName, Item: nextItem.item, ConditionExpression: 'attribute_not_exists(sk)' },
             },
           ];
     try {
@@ -219,7 +218,7 @@ export class ResourceStore {
     assertTransactionFits(roleItem.label, [roleItem, this.resourceItemAfter(orgId, resource, now, [role])]);
     await this.transact(
       [
-        { Put: { TableName: this.tableName, Item: marshallableItem(roleItem.item), ConditionExpression: 'attribute_not_exists(sk)' } },
+        { Put: { TableName: this.tableName, Item: roleItem.item, ConditionExpression: 'attribute_not_exists(sk)' } },
         this.bumpResource(orgId, resource, now, { add: role }),
       ],
       (index) => (index === 0 ? new ConflictError(`role name already exists: ${role.name}`) : new StaleResourceError()),
@@ -235,7 +234,7 @@ export class ResourceStore {
         {
           Put: {
             TableName: this.tableName,
-            Item: marshallableItem(roleItem.item),
+            Item: roleItem.item,
             ConditionExpression: 'resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
@@ -278,7 +277,7 @@ export class ResourceStore {
         ...roleItems.map(({ item }) => ({
           Put: {
             TableName: this.tableName,
-            Item: marshallableItem(item),
+            Item: item,
             ConditionExpression: 'attribute_not_exists(sk) OR resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
