@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dynamodb } from '../commons/clients/dynamodb';
 import { eventBridge, rds, stepFunctions, sts } from '../commons/clients/aws';
 import { rdsData } from '../commons/clients/rds-data';
@@ -20,7 +21,8 @@ export const jobStore = new JobStore(dynamodb, config.tableName);
 
 function describers(): { describer: DatabaseDescriber; identity: IdentityReader } {
   if (config.localRdsCatalog) {
-    const local = new LocalDatabaseDescriber(JSON.parse(config.localRdsCatalog) as LocalRdsCatalog);
+    const file = config.localRdsCatalog;
+    const local = new LocalDatabaseDescriber(() => JSON.parse(readFileSync(file, 'utf8')) as LocalRdsCatalog);
     return { describer: local, identity: local };
   }
   return { describer: new RdsDatabaseDescriber(rds), identity: new StsIdentityReader(sts) };
