@@ -153,6 +153,7 @@ export const contracts = {
       202: { description: 'The job was recorded and its workflow started (or, for a database already being provisioned, the job ended failed)', schema: jobCreated },
       ...errors,
       ...notFound,
+      ...conflict('The cluster belongs to another organization (`cluster is managed by another organization`); nothing was recorded'),
       422: { description: 'Not an Aurora PostgreSQL cluster the Data API can reach (the reason is given), or Vault asked for but not configured', schema: errorResponse },
     },
   },

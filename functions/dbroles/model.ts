@@ -28,6 +28,9 @@ export const PHASE_MESSAGES = {
 
 export const lockHeldMessage = (databaseArn: string) => `process already being executed, resource_id=${databaseArn}`;
 
+/** A cluster belongs to the first org that runs a job on it (409 for any other). */
+export const CLUSTER_OWNED_MESSAGE = 'cluster is managed by another organization';
+
 export interface CredentialsInfo {
   secrets_manager_provider: 'database' | 'vault';
   secret_id: string;

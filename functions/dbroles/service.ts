@@ -33,9 +33,10 @@ export class JobService {
   }
 
   /**
-   * Describes the database, records the job and takes the database's lock in one transaction, then
-   * starts the workflow. A database already being provisioned gives a job that ends `failed` at once
-   * and touches nothing.
+   * Describes the database, records the job, claims the cluster for the org and takes the cluster's
+   * lock in one transaction, then starts the workflow. A cluster of another org is a 409 and nothing
+   * is recorded; a cluster already being provisioned gives a job that ends `failed` at once and
+   * touches nothing.
    */
   async createJob(orgId: string, request: CreateJobRequest): Promise<{ job_id: string }> {
     if (request.vault_provider && !this.deps.vaultConfigured) throw new UnprocessableError('vault_provider was given but no Vault is configured for this deployment (VAULT_ADDR)');
@@ -71,13 +72,13 @@ export class JobService {
     const deadline = new Date(now.getTime() + (this.deps.executionTimeoutSeconds + 60) * 1000).toISOString();
     const record: JobRecord = { job, target, deadline };
 
-    const locked = await this.deps.store.createWithLock(record, { databaseArn: cluster.arn, until: deadline, now: now.toISOString() });
+    const locked = await this.deps.store.createWithLock(record, { clusterArn: cluster.arn, until: deadline, now: now.toISOString() });
     if (!locked) {
       const message = lockHeldMessage(cluster.arn);
       const completedAt = now.toISOString();
       job.completed_at = completedAt;
       job.status = { phase: 'failed', message, result: job.status.result.map((result) => ({ ...result, status: 'failed', message, completed_at: completedAt })) };
-      await this.deps.store.createEnded(record);
+      await this.deps.store.createEnded(record, cluster.arn);
       logger.info('job refused: database locked', { job_id: id, db_arn: cluster.arn });
       return { job_id: id };
     }
@@ -86,7 +87,7 @@ export class JobService {
     } catch (error) {
       logger.error('workflow could not be started', { job_id: id, error: error as Error });
       await this.deps.store.finish(orgId, id, { phase: 'failed', message: 'the provisioning workflow could not be started', completedAt: this.now().toISOString() });
-      await this.deps.store.releaseLock(orgId, cluster.arn, id);
+      await this.deps.store.releaseLock(cluster.arn, id);
     }
     logger.info('job started', { job_id: id, db_arn: cluster.arn });
     return { job_id: id };

@@ -105,7 +105,7 @@ export function jobTasks(deps: TaskDependencies) {
         }
         return { phase };
       } finally {
-        await deps.store.releaseLock(job.org_id, job.cluster_arn, job.job_id);
+        await deps.store.releaseLock(job.cluster_arn, job.job_id);
       }
     },
 
@@ -116,7 +116,7 @@ export function jobTasks(deps: TaskDependencies) {
       const record = await deps.store.get(job.org_id, job.job_id);
       const results = record?.job.status.result.map((entry) => (entry.status === 'running' ? result(job, entry.user_role, 'failed', `workflow ${input.status.toLowerCase()}`) : entry));
       await deps.store.finish(job.org_id, job.job_id, { phase: 'failed', message, completedAt: now(), result: results });
-      await deps.store.releaseLock(job.org_id, job.cluster_arn, job.job_id);
+      await deps.store.releaseLock(job.cluster_arn, job.job_id);
     },
   };
 }
