@@ -15,10 +15,20 @@ const lockKey = (clusterArn: string) => ({ pk: `CLUSTER#${clusterArn}`, sk: 'LOC
 /** The owner item's condition: the cluster has no owner yet, or it is `:org`. */
 const FREE_OR_OWNED_BY_ORG = 'attribute_not_exists(org_id) OR org_id = :org';
 
+/** The job holding a cluster's lock, and since when. */
+export interface LockHolder {
+  job_id: string;
+  org_id: string;
+  /** When the holder took the lock (before its workflow was started). */
+  locked_at: string;
+}
+
 export interface ClusterLease {
   clusterArn: string;
   until: string;
   now: string;
+  /** Takes the lock from this job (whose execution is dead) rather than only when it is free. */
+  takeOverFrom?: string;
 }
 
 /** A job as stored: the API shape, what the workflow needs, and when it must have ended. */
@@ -40,7 +50,8 @@ function toRecord(item: Record<string, unknown>): JobRecord {
  * DB role jobs and the event ids already handled, in the org's partition; each cluster's owner and
  * lock, in the cluster's partition. Every transition is conditional: a cluster is claimed only by its
  * first org, a role result or the end of a job is written only while the job is running, a lock is
- * taken only when free or when its lease has run out, and released only by its holder.
+ * taken only when free, when its lease has run out or from the dead holder named, and released only
+ * by its holder.
  */
 export class JobStore {
   constructor(
@@ -55,6 +66,9 @@ export class JobStore {
    */
   async createWithLock(record: JobRecord, lease: ClusterLease): Promise<boolean> {
     const orgId = record.job.org_id;
+    const lock = lease.takeOverFrom
+      ? { ConditionExpression: 'job_id = :holder', ExpressionAttributeValues: { ':holder': lease.takeOverFrom } }
+      : { ConditionExpression: 'attribute_not_exists(job_id) OR lease_until < :now', ExpressionAttributeValues: { ':now': lease.now } };
     return this.putJob(record, [
       {
         Update: {
@@ -69,11 +83,18 @@ export class JobStore {
         Put: {
           TableName: this.tableName,
           Item: { ...lockKey(lease.clusterArn), entity: 'lock', job_id: record.job.id, org_id: orgId, locked_at: lease.now, lease_until: lease.until, ttl: Math.ceil(Date.parse(lease.until) / 1000) + 86_400 },
-          ConditionExpression: 'attribute_not_exists(job_id) OR lease_until < :now',
-          ExpressionAttributeValues: { ':now': lease.now },
+          ...lock,
         },
       },
     ]);
+  }
+
+  /** The job holding a cluster's lock, or undefined when it is free. */
+  async lockHolder(clusterArn: string): Promise<LockHolder | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: lockKey(clusterArn), ConsistentRead: true }));
+    if (typeof Item?.job_id !== 'string') return undefined;
+    // A lock without `locked_at` is older than any grace period.
+    return { job_id: Item.job_id, org_id: String(Item.org_id ?? ''), locked_at: String(Item.locked_at ?? '1970-01-01T00:00:00.000Z') };
   }
 
   /** Writes a job that has already ended (it found the cluster locked); a 409 if the cluster is another org's. */
@@ -148,6 +169,17 @@ export class JobStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Ends a job that will not finish by itself (its workflow ended or died): the job, and each role
+   * still running, fail with these messages. False when it had already ended.
+   */
+  async failUnfinished(orgId: string, jobId: string, end: { message: string; roleMessage: string; completedAt: string }): Promise<boolean> {
+    const record = await this.get(orgId, jobId);
+    if (record?.job.status.phase !== 'running') return false;
+    const result = record.job.status.result.map((entry): RoleResult => (entry.status === 'running' ? { ...entry, status: 'failed', message: end.roleMessage, completed_at: end.completedAt } : entry));
+    return this.finish(orgId, jobId, { phase: 'failed', message: end.message, completedAt: end.completedAt, result });
   }
 
   /** Gives the cluster back, if this job still holds it. */

@@ -14,7 +14,7 @@ import { JobService } from './service';
 import { JobStore } from './store';
 import { jobTasks } from './tasks';
 import { HttpVaultWriter } from './vault';
-import { StepFunctionsWorkflowStarter } from './workflow';
+import { StepFunctionsJobWorkflow } from './workflow';
 
 /** The adapters of the DB role jobs feature, built once per Lambda container from the configuration. */
 export const jobStore = new JobStore(dynamodb, config.tableName);
@@ -32,7 +32,7 @@ export function createJobService(): JobService {
   return new JobService({
     ...describers(),
     store: jobStore,
-    workflow: new StepFunctionsWorkflowStarter(stepFunctions, config.stateMachineArn),
+    workflow: new StepFunctionsJobWorkflow(stepFunctions, config.stateMachineArn),
     executionTimeoutSeconds: config.jobTimeoutSeconds,
     vaultConfigured: config.vaultAddress !== undefined,
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { checkProvisionable, LocalDatabaseDescriber, type LocalRdsCatalog, RdsDatabaseDescriber } from '../../../functions/dbroles/describe';
+import { answering } from './answering';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/rds/${name}.xml`, import.meta.url), 'utf8');
 
@@ -12,15 +12,12 @@ function recordedRds(answers: Record<string, { status: number; body: string }>) 
   const client = new RDSClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: {
-      handle: async (request: { body?: string }) => {
-        const form = new URLSearchParams(String(request.body ?? ''));
-        const action = form.get('Action') ?? '';
-        asked.push(`${action} ${form.get('DBInstanceIdentifier') ?? form.get('DBClusterIdentifier') ?? ''}`);
-        const answer = answers[action] ?? { status: 500, body: '' };
-        return { response: { statusCode: answer.status, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(answer.body)]) } };
-      },
-    },
+    requestHandler: answering((body) => {
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? '';
+      asked.push(`${action} ${form.get('DBInstanceIdentifier') ?? form.get('DBClusterIdentifier') ?? ''}`);
+      return { contentType: 'text/xml', ...(answers[action] ?? { status: 500, body: '' }) };
+    }),
   });
   return { client, asked };
 }
