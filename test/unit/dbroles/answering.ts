@@ -12,8 +12,9 @@ export interface RecordedAnswer {
  */
 export function answering(respond: (requestBody: string) => RecordedAnswer) {
   return {
-    handle: async (request: { body?: string }) => {
-      const answer = respond(String(request.body ?? ''));
+    handle: async (request: { body?: unknown }) => {
+      // Query protocols send a string, JSON protocols bytes.
+      const answer = respond(request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? ''));
       return { response: { statusCode: answer.status, headers: { 'content-type': answer.contentType }, body: Readable.from([Buffer.from(answer.body)]) } };
     },
   };
