@@ -7,6 +7,9 @@ import type { VaultWriter } from './vault';
 
 export const DBROLES_MANAGER = 'dbroles';
 
+/** The connection tag that names a connection's cluster. */
+const CLUSTER_TAG = 'hoop.dev/aws-connect.dbarn';
+
 const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
 
 /** The resource that holds a cluster's credentials and connections: named after the cluster id. */
@@ -25,7 +28,7 @@ const connectionRole = (target: JobTarget, role: JobRole, secret: Record<string,
   subtype: 'postgres',
   default_database: database,
   secret,
-  connection_tags: { 'hoop.dev/aws-connect.dbarn': target.cluster_arn },
+  connection_tags: { [CLUSTER_TAG]: target.cluster_arn },
 });
 
 /**
@@ -33,7 +36,9 @@ const connectionRole = (target: JobTarget, role: JobRole, secret: Record<string,
  * itself (database store) or a reference to `<secret_id><role>_<cluster id>` (Vault KV v2).
  */
 function jobRoleOf(stored: RoleRecord, target: JobTarget): JobRole | undefined {
-  if (stored.managed_by !== DBROLES_MANAGER) return undefined;
+  // Clusters of the same id in other regions or accounts share the resource; a connection names its own.
+  const cluster = stored.connection_tags[CLUSTER_TAG];
+  if (stored.managed_by !== DBROLES_MANAGER || (cluster !== undefined && cluster !== target.cluster_arn)) return undefined;
   const user = revealSecretValue(stored.secret['envvar:USER'] ?? '');
   return JOB_ROLES.find((role) => user === role || (user.startsWith('_vaultkv2:') && user.endsWith(`${role}_${target.cluster_id}:USER`)));
 }
