@@ -165,6 +165,7 @@ export const contracts = {
       ...errors,
       ...notFound,
       ...bodyTooLarge,
+      ...conflict('The cluster belongs to another organization (`cluster is managed by another organization`); nothing was recorded'),
       422: { description: 'Not an Aurora PostgreSQL cluster the Data API can reach (the reason is given), or Vault asked for but not configured', schema: errorResponse },
     },
   },

@@ -93,30 +93,43 @@ export class StsIdentityReader implements IdentityReader {
   }
 }
 
-/** What the local stack tells the local adapter about its "cluster" and instances (`LOCAL_RDS_CATALOG`). */
+/** What the local stack tells the local adapter about its clusters and instances (the file `LOCAL_RDS_CATALOG` names). */
 export interface LocalRdsCatalog {
   account_arn: string;
   clusters: ClusterDescription[];
   instances: { arn: string; id: string; engine: string; cluster_id: string | null }[];
 }
 
-/** The local adapter: the same answers as RDS would give, from the catalog the local stack wrote. */
+/**
+ * The local adapter: the same answers as RDS would give, from the catalog the local stack writes. An
+ * ARN it does not know makes it read the catalog again: the local stack adds clusters as it runs.
+ */
 export class LocalDatabaseDescriber implements DatabaseDescriber, IdentityReader {
-  constructor(private readonly catalog: LocalRdsCatalog) {}
+  private catalog: LocalRdsCatalog | undefined;
+
+  constructor(private readonly read: () => LocalRdsCatalog) {}
 
   async describe(arn: string): Promise<ClusterDescription> {
-    let cluster = this.catalog.clusters.find((candidate) => candidate.arn === arn);
+    const known = (catalog: LocalRdsCatalog) => [...catalog.clusters, ...catalog.instances].some((candidate) => candidate.arn === arn);
+    if (!known(this.current())) this.catalog = this.read();
+    const catalog = this.current();
+    let cluster = catalog.clusters.find((candidate) => candidate.arn === arn);
     if (!cluster) {
-      const instance = this.catalog.instances.find((candidate) => candidate.arn === arn);
+      const instance = catalog.instances.find((candidate) => candidate.arn === arn);
       if (!instance) throw new NotFoundError(`database ${arn} not found`);
       if (!instance.cluster_id) throw new UnprocessableError(`instance ${instance.id} (${instance.engine}) is not part of an Aurora cluster: the RDS Data API needs Aurora`);
-      cluster = this.catalog.clusters.find((candidate) => candidate.id === instance.cluster_id);
+      cluster = catalog.clusters.find((candidate) => candidate.id === instance.cluster_id);
     }
     if (!cluster) throw new NotFoundError(`database ${arn} not found`);
     return cluster;
   }
 
   async accountArn(): Promise<string> {
-    return this.catalog.account_arn;
+    return this.current().account_arn;
+  }
+
+  private current(): LocalRdsCatalog {
+    this.catalog ??= this.read();
+    return this.catalog;
   }
 }

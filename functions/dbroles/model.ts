@@ -28,6 +28,12 @@ export const PHASE_MESSAGES = {
 
 export const lockHeldMessage = (databaseArn: string) => `process already being executed, resource_id=${databaseArn}`;
 
+/** A cluster belongs to the first org that runs a job on it (409 for any other). */
+export const CLUSTER_OWNED_MESSAGE = 'cluster is managed by another organization';
+
+/** Why a job whose workflow died ends: another job found the cluster's lock held by a dead execution. */
+export const takenOverMessage = (jobId: string) => `its workflow is no longer running; job ${jobId} took over the cluster's lock`;
+
 export interface CredentialsInfo {
   secrets_manager_provider: 'database' | 'vault';
   secret_id: string;

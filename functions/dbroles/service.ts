@@ -3,19 +3,23 @@ import { newTimeOrderedId } from '../commons/ids';
 import { logger } from '../commons/logger';
 import type { CreateJobRequest } from '../schemas/dbroles';
 import { checkProvisionable, type DatabaseDescriber, type IdentityReader } from './describe';
-import { credentialsInfoOf, type DbRoleJob, JOB_ROLES, type JobTarget, lockHeldMessage, PHASE_MESSAGES } from './model';
-import type { JobRecord, JobStore } from './store';
+import { credentialsInfoOf, type DbRoleJob, JOB_ROLES, type JobTarget, lockHeldMessage, PHASE_MESSAGES, takenOverMessage } from './model';
+import type { ClusterLease, JobRecord, JobStore, LockHolder } from './store';
 
-/** Starts the workflow of a job (Step Functions in AWS, the local runner locally). */
-export interface WorkflowStarter {
+/** Whether a job's execution runs: `not-found` also while its job, just locked, has yet to start it. */
+export type ExecutionState = 'running' | 'ended' | 'not-found';
+
+/** The workflow of jobs (Step Functions in AWS, the local runner locally). */
+export interface JobWorkflow {
   start(target: JobTarget): Promise<void>;
+  executionState(jobId: string): Promise<ExecutionState>;
 }
 
 export interface JobServiceDependencies {
   describer: DatabaseDescriber;
   identity: IdentityReader;
   store: JobStore;
-  workflow: WorkflowStarter;
+  workflow: JobWorkflow;
   /** The workflow's execution timeout: a job still running after it (plus a margin) has been lost. */
   executionTimeoutSeconds: number;
   vaultConfigured: boolean;
@@ -23,6 +27,13 @@ export interface JobServiceDependencies {
 }
 
 const LOST_MESSAGE = 'the job did not finish in time (its workflow timed out or failed)';
+
+/**
+ * How long a lock whose holder has no execution is left alone: longer than a function that creates
+ * jobs may run (29 s, 60 s), so a job between taking its lock and starting its execution is never
+ * taken for dead.
+ */
+const START_GRACE_MS = 120_000;
 
 /** Starting, reading and listing DB role jobs. The work itself is the workflow's. */
 export class JobService {
@@ -33,9 +44,10 @@ export class JobService {
   }
 
   /**
-   * Describes the database, records the job and takes the database's lock in one transaction, then
-   * starts the workflow. A database already being provisioned gives a job that ends `failed` at once
-   * and touches nothing.
+   * Describes the database, records the job, claims the cluster for the org and takes the cluster's
+   * lock in one transaction, then starts the workflow. A cluster of another org is a 409 and nothing
+   * is recorded; a cluster already being provisioned gives a job that ends `failed` at once and
+   * touches nothing.
    */
   async createJob(orgId: string, request: CreateJobRequest): Promise<{ job_id: string }> {
     if (request.vault_provider && !this.deps.vaultConfigured) throw new UnprocessableError('vault_provider was given but no Vault is configured for this deployment (VAULT_ADDR)');
@@ -71,13 +83,12 @@ export class JobService {
     const deadline = new Date(now.getTime() + (this.deps.executionTimeoutSeconds + 60) * 1000).toISOString();
     const record: JobRecord = { job, target, deadline };
 
-    const locked = await this.deps.store.createWithLock(record, { databaseArn: cluster.arn, until: deadline, now: now.toISOString() });
-    if (!locked) {
+    if (!(await this.lockCluster(record, { clusterArn: cluster.arn, until: deadline, now: now.toISOString() }))) {
       const message = lockHeldMessage(cluster.arn);
       const completedAt = now.toISOString();
       job.completed_at = completedAt;
       job.status = { phase: 'failed', message, result: job.status.result.map((result) => ({ ...result, status: 'failed', message, completed_at: completedAt })) };
-      await this.deps.store.createEnded(record);
+      await this.deps.store.createEnded(record, cluster.arn);
       logger.info('job refused: database locked', { job_id: id, db_arn: cluster.arn });
       return { job_id: id };
     }
@@ -86,10 +97,41 @@ export class JobService {
     } catch (error) {
       logger.error('workflow could not be started', { job_id: id, error: error as Error });
       await this.deps.store.finish(orgId, id, { phase: 'failed', message: 'the provisioning workflow could not be started', completedAt: this.now().toISOString() });
-      await this.deps.store.releaseLock(orgId, cluster.arn, id);
+      await this.deps.store.releaseLock(cluster.arn, id);
     }
     logger.info('job started', { job_id: id, db_arn: cluster.arn });
     return { job_id: id };
+  }
+
+  /**
+   * Takes the cluster's lock for a new job. A lock whose holder's execution is dead is taken over at
+   * once, from that holder only, and the dead job, if still running, ends failed.
+   */
+  private async lockCluster(record: JobRecord, lease: ClusterLease): Promise<boolean> {
+    if (await this.deps.store.createWithLock(record, lease)) return true;
+    const holder = await this.deps.store.lockHolder(lease.clusterArn);
+    if (!holder || !(await this.isDead(holder, lease.now))) return false;
+    if (!(await this.deps.store.createWithLock(record, { ...lease, takeOverFrom: holder.job_id }))) return false;
+    logger.warn('lock taken over from a dead job', { job_id: record.job.id, dead_job_id: holder.job_id, db_arn: lease.clusterArn });
+    const message = takenOverMessage(record.job.id);
+    await this.deps.store
+      .failUnfinished(holder.org_id, holder.job_id, { message: `${PHASE_MESSAGES.failed}: ${message}`, roleMessage: message, completedAt: this.now().toISOString() })
+      // The new job goes on: the dead one is shown failed anyway once past its deadline.
+      .catch((error: unknown) => logger.error('the dead job could not be ended', { dead_job_id: holder.job_id, error: error as Error }));
+    return true;
+  }
+
+  /** An ended execution is dead; a missing one only once the holder has had time to start it. */
+  private async isDead(holder: LockHolder, now: string): Promise<boolean> {
+    try {
+      const state = await this.deps.workflow.executionState(holder.job_id);
+      if (state === 'not-found') return Date.parse(now) - Date.parse(holder.locked_at) > START_GRACE_MS;
+      return state === 'ended';
+    } catch (error) {
+      // Not knowing is not dead: waiting for the lease is safe, taking over a live job is not.
+      logger.warn('could not tell whether the lock holder runs', { dead_job_id: holder.job_id, error: error as Error });
+      return false;
+    }
   }
 
   async getJob(orgId: string, id: string): Promise<DbRoleJob> {

@@ -105,18 +105,16 @@ export function jobTasks(deps: TaskDependencies) {
         }
         return { phase };
       } finally {
-        await deps.store.releaseLock(job.org_id, job.cluster_arn, job.job_id);
+        await deps.store.releaseLock(job.cluster_arn, job.job_id);
       }
     },
 
     /** The catch-all: a workflow that ended without finishing its job (timed out, failed, aborted). */
     async executionEnded(input: { status: string; job: JobTarget }): Promise<void> {
       const { job } = input;
-      const message = `${PHASE_MESSAGES.failed}: the workflow ended ${input.status.toLowerCase()}`;
-      const record = await deps.store.get(job.org_id, job.job_id);
-      const results = record?.job.status.result.map((entry) => (entry.status === 'running' ? result(job, entry.user_role, 'failed', `workflow ${input.status.toLowerCase()}`) : entry));
-      await deps.store.finish(job.org_id, job.job_id, { phase: 'failed', message, completedAt: now(), result: results });
-      await deps.store.releaseLock(job.org_id, job.cluster_arn, job.job_id);
+      const status = input.status.toLowerCase();
+      await deps.store.failUnfinished(job.org_id, job.job_id, { message: `${PHASE_MESSAGES.failed}: the workflow ended ${status}`, roleMessage: `workflow ${status}`, completedAt: now() });
+      await deps.store.releaseLock(job.cluster_arn, job.job_id);
     },
   };
 }

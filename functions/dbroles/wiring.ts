@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dynamodb } from '../commons/clients/dynamodb';
 import { eventBridge, rds, stepFunctions, sts } from '../commons/clients/aws';
 import { rdsData } from '../commons/clients/rds-data';
@@ -13,14 +14,15 @@ import { JobService } from './service';
 import { JobStore } from './store';
 import { jobTasks } from './tasks';
 import { HttpVaultWriter } from './vault';
-import { StepFunctionsWorkflowStarter } from './workflow';
+import { StepFunctionsJobWorkflow } from './workflow';
 
 /** The adapters of the DB role jobs feature, built once per Lambda container from the configuration. */
 export const jobStore = new JobStore(dynamodb, config.tableName);
 
 function describers(): { describer: DatabaseDescriber; identity: IdentityReader } {
   if (config.localRdsCatalog) {
-    const local = new LocalDatabaseDescriber(JSON.parse(config.localRdsCatalog) as LocalRdsCatalog);
+    const file = config.localRdsCatalog;
+    const local = new LocalDatabaseDescriber(() => JSON.parse(readFileSync(file, 'utf8')) as LocalRdsCatalog);
     return { describer: local, identity: local };
   }
   return { describer: new RdsDatabaseDescriber(rds), identity: new StsIdentityReader(sts) };
@@ -30,7 +32,7 @@ export function createJobService(): JobService {
   return new JobService({
     ...describers(),
     store: jobStore,
-    workflow: new StepFunctionsWorkflowStarter(stepFunctions, config.stateMachineArn),
+    workflow: new StepFunctionsJobWorkflow(stepFunctions, config.stateMachineArn),
     executionTimeoutSeconds: config.jobTimeoutSeconds,
     vaultConfigured: config.vaultAddress !== undefined,
   });

@@ -33,7 +33,7 @@ export const handler = async (event: EventBridgeEvent<'Tag Change on Resource', 
     logger.info('job started by a tag change', { event_id: event.id, job_id: started.job_id, db_arn: arn });
     return started;
   } catch (error) {
-    // A database the service cannot provision is not worth a retry of the event.
+    // A database the service cannot provision, or a cluster of another org (409), is not worth a retry of the event.
     if (error instanceof HttpError && error.expose) {
       logger.warn('tag change ignored', { event_id: event.id, db_arn: arn, reason: error.message });
       return { skipped: error.message };

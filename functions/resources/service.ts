@@ -4,7 +4,7 @@ import { isAdmin, isAuditor } from '../commons/http/auth';
 import { newId, newTimeOrderedId } from '../commons/ids';
 import type { ResourceCreateInput, ResourceResponse, ResourceUpdateInput, RoleInput, RoleResponse, RoleUpdateInput } from '../schemas/resources';
 import type { SessionStore } from '../sessions/store';
-import { type ResourceRecord, revealSecretValue, roleRecordFrom, toResourceResponse, toRoleResponse } from './model';
+import { type ResourceRecord, type RoleRecord, revealSecretValue, roleRecordFrom, toResourceResponse, toRoleResponse } from './model';
 import { type ResourceStore, StaleResourceError } from './store';
 
 const now = () => new Date().toISOString();
@@ -147,18 +147,21 @@ export class ResourceService {
 
   /**
    * Stores credentials the service made (plan/apply, DB role jobs) as roles of a resource, creating the
-   * resource when it is missing and replacing older roles of the same names. Used by the provisioning
-   * code, never exposed as such over HTTP.
+   * resource when it is missing and replacing older roles of the same names. `refresh` is shown every
+   * other role of the resource; a role it returns replaces that one in the same write (older copies of
+   * credentials that must change with them). Used by the provisioning code, never exposed over HTTP.
    */
   async upsertServiceRoles(
     orgId: string,
     resourceSpec: Pick<ResourceRecord, 'name' | 'type' | 'subtype' | 'env_vars'>,
     roles: Array<{ input: RoleInput; managedBy: string }>,
+    refresh: (role: RoleRecord) => RoleRecord | undefined = () => undefined,
   ): Promise<void> {
     await retryOnStale(async () => {
       const existing = await this.store.getResource(orgId, resourceSpec.name);
       const timestamp = now();
       if (!existing) {
+        if (roles.length === 0) return;
         const resource: ResourceRecord = {
           id: newId(),
           ...resourceSpec,
@@ -188,7 +191,11 @@ export class ResourceService {
           return roleRecordFrom(input, input.name, existing, { id, managed_by: managedBy });
         }),
       );
-      await this.store.upsertRoles(orgId, existing, records, timestamp);
+      const names = new Set(records.map((role) => role.name));
+      const others = ((await this.store.getRolesOf(orgId, [existing])).get(existing.id) ?? []).filter((role) => !names.has(role.name));
+      const refreshed = others.flatMap((role) => refresh(role) ?? []);
+      if (records.length + refreshed.length === 0) return;
+      await this.store.upsertRoles(orgId, existing, [...records, ...refreshed], timestamp);
     });
   }
 

@@ -10,16 +10,22 @@ import pg from 'pg';
  */
 export interface LocalDataApiOptions {
   port: number;
-  postgres: { host: string; port: number };
-  clusterArns: string[];
+  /** The PostgreSQL server behind each cluster ARN (more can be added while it runs). */
+  clusters: Record<string, PostgresServer>;
   secrets: Record<string, { username: string; password: string }>;
   /** An idle transaction is rolled back after this long (the service: 3 minutes). */
   transactionTimeoutMs?: number;
 }
 
+export interface PostgresServer {
+  host: string;
+  port: number;
+}
+
 export interface LocalDataApi {
   endpoint: string;
   addSecret(arn: string, login: { username: string; password: string }): void;
+  addCluster(arn: string, server: PostgresServer): void;
   stop(): Promise<void>;
 }
 
@@ -87,6 +93,8 @@ interface OpenTransaction {
   timer: NodeJS.Timeout;
   busy: Promise<unknown>;
 }
+
+type ServerLogin = PostgresServer & { username: string; password: string };
 
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
@@ -204,32 +212,33 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
 
 export async function startLocalDataApi(options: LocalDataApiOptions): Promise<LocalDataApi> {
   const secrets = new Map(Object.entries(options.secrets));
+  const clusters = new Map(Object.entries(options.clusters));
   const pools = new Map<string, pg.Pool>();
   const transactions = new Map<string, OpenTransaction>();
   const timeoutMs = options.transactionTimeoutMs ?? 180_000;
   const callsBySecret = new Map<string, number>();
   const faultsBySecret = new Map<string, Fault>();
 
-  const loginFor = (body: ExecuteRequest) => {
-    if (!body.resourceArn || !options.clusterArns.includes(body.resourceArn)) {
-      throw new DataApiError('BadRequestException', 400, `HttpEndpoint is not enabled for resource ${body.resourceArn ?? ''}`);
-    }
+  /** The secret's login on the server of the cluster asked for. */
+  const loginFor = (body: ExecuteRequest): ServerLogin => {
+    const cluster = body.resourceArn ? clusters.get(body.resourceArn) : undefined;
+    if (!cluster) throw new DataApiError('BadRequestException', 400, `HttpEndpoint is not enabled for resource ${body.resourceArn ?? ''}`);
     const login = body.secretArn ? secrets.get(body.secretArn) : undefined;
     if (!login) throw new DataApiError('BadRequestException', 400, `Error fetching secret ${body.secretArn ?? ''} : Secrets Manager can't find the specified secret.`);
-    return login;
+    return { ...cluster, ...login };
   };
 
-  const connectionConfig = (login: { username: string; password: string }, database: string): pg.ClientConfig => ({
-    host: options.postgres.host,
-    port: options.postgres.port,
+  const connectionConfig = (login: ServerLogin, database: string): pg.ClientConfig => ({
+    host: login.host,
+    port: login.port,
     user: login.username,
     password: login.password,
     database,
     types: RAW_TEXT,
   });
 
-  const poolFor = (login: { username: string; password: string }, database: string) => {
-    const key = JSON.stringify([login.username, database]);
+  const poolFor = (login: ServerLogin, database: string) => {
+    const key = JSON.stringify([login.host, login.port, login.username, database]);
     let pool = pools.get(key);
     if (!pool) {
       pool = new pg.Pool({ ...connectionConfig(login, database), max: 8, idleTimeoutMillis: 10_000 });
@@ -421,6 +430,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     addSecret: (arn, login) => secrets.set(arn, login),
+    addCluster: (arn, cluster) => clusters.set(arn, cluster),
     stop: async () => {
       for (const id of [...transactions.keys()]) expire(id);
       server.closeAllConnections();

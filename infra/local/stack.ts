@@ -13,15 +13,18 @@ import { loadOrCreateSigningKey, mintToken, verifyBearerToken } from './jwt';
 import { startLocalDataApi } from './data-api';
 import type { EventEnvelope } from './eventbridge';
 import { seedDemoDatabase } from './demo-database';
+import { freePort } from './ports';
 import { startLocalPostgres } from './postgres';
-import { LOCAL_STATE_MACHINE_ARN, LOCAL_TAG, localRdsCatalog, startJobWorkflows } from './workflows';
+import { LOCAL_STATE_MACHINE_ARN, LOCAL_TAG, LocalRdsCatalogFile, startJobWorkflows } from './workflows';
 
 export const LOCAL_ORG = 'local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_CLUSTER_ID = 'local-aurora';
-export const LOCAL_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:${LOCAL_CLUSTER_ID}`;
-export const LOCAL_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:rds!cluster-local-aurora-master`;
+const clusterArnOf = (id: string) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:${id}`;
+const secretArnOf = (clusterId: string) => `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:rds!cluster-${clusterId}-master`;
+export const LOCAL_CLUSTER_ARN = clusterArnOf(LOCAL_CLUSTER_ID);
+export const LOCAL_SECRET_ARN = secretArnOf(LOCAL_CLUSTER_ID);
 export const TABLE_NAME = 'db-access';
 export const IDEMPOTENCY_TABLE_NAME = 'db-access-idempotency';
 
@@ -34,6 +37,15 @@ export interface StackInfo {
   postgres_url: string;
   issuer: string;
   ports: StackPorts;
+}
+
+/** What `POST /_local/clusters` answers about the cluster it started. */
+export interface LocalClusterInfo {
+  cluster_arn: string;
+  cluster_id: string;
+  instance_arn: string;
+  secret_arn: string;
+  postgres_url: string;
 }
 
 export interface StackPorts {
@@ -76,6 +88,12 @@ function readOrCreate(file: string, make: () => string): string {
   return value;
 }
 
+/** An RDS-valid cluster id (letters, digits, single hyphens) that tells whose cluster it is. */
+function newClusterId(label: string): string {
+  const words = label.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join('-').slice(0, 30).replace(/-$/, '');
+  return `local-${words ? `${words}-` : ''}${randomBytes(4).toString('hex')}`;
+}
+
 /**
  * Brings up everything the service needs on one machine with no AWS account: a real PostgreSQL posing
  * as the Aurora cluster (with a demo database), DynamoDB Local, and the HTTP API whose handlers run
@@ -109,11 +127,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
     const dataApi = await startLocalDataApi({
       port: options.ports.dataApi,
-      postgres: { host: postgres.host, port: postgres.port },
-      clusterArns: [LOCAL_CLUSTER_ARN],
+      clusters: { [LOCAL_CLUSTER_ARN]: { host: postgres.host, port: postgres.port } },
       secrets: { [LOCAL_SECRET_ARN]: { username: postgres.masterUser, password: masterPassword } },
     });
     stops.push(dataApi.stop);
+    const catalog = new LocalRdsCatalogFile(join(dir, 'rds-catalog.json'), { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    catalog.add({ arn: LOCAL_CLUSTER_ARN, id: LOCAL_CLUSTER_ID, secretArn: LOCAL_SECRET_ARN, port: postgres.port, databaseName: 'demo' });
+
+    /**
+     * Another "Aurora cluster" (its own PostgreSQL server, master secret and catalog entry), for as
+     * long as the stack runs: a cluster belongs to one org, so each test file that runs jobs needs one.
+     */
+    const addCluster = async (label: string): Promise<LocalClusterInfo> => {
+      const id = newClusterId(label);
+      const dataDir = join(dir, 'clusters', id);
+      const password = randomBytes(24).toString('base64url');
+      const server = await startLocalPostgres({ dataDir, port: await freePort(), masterPassword: password });
+      stops.push(async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      });
+      const [arn, secretArn] = [clusterArnOf(id), secretArnOf(id)];
+      dataApi.addSecret(secretArn, { username: server.masterUser, password });
+      dataApi.addCluster(arn, { host: server.host, port: server.port });
+      catalog.add({ arn, id, secretArn, port: server.port, databaseName: 'postgres' });
+      return { cluster_arn: arn, cluster_id: id, instance_arn: catalog.instanceArn(id), secret_arn: secretArn, postgres_url: server.url() };
+    };
 
     let dynamodbEndpoint = dynamodb.endpoint;
     if (options.dynamodbFaultsPort !== undefined) {
@@ -131,9 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       STEP_FUNCTIONS_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
       EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
       STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
-      LOCAL_RDS_CATALOG: JSON.stringify(
-        localRdsCatalog({ arn: LOCAL_CLUSTER_ARN, id: LOCAL_CLUSTER_ID, secretArn: LOCAL_SECRET_ARN, port: postgres.port, account: LOCAL_ACCOUNT, region: LOCAL_REGION }),
-      ),
+      LOCAL_RDS_CATALOG: catalog.path,
       TRIGGER_ORG_ID: options.triggerOrg ?? LOCAL_ORG,
       TRIGGER_TAG_KEY: LOCAL_TAG.key,
       TRIGGER_TAG_VALUE: LOCAL_TAG.value,
@@ -166,6 +203,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           return { statusCode: 200, body: { delivered: await bus.deliver(event) } };
         },
         'GET /_local/events': async () => ({ statusCode: 200, body: { published: bus.published } }),
+        // `{"label": "…"}`: another cluster, answered as `LocalClusterInfo`.
+        'POST /_local/clusters': async (_request, body) => {
+          const { label } = JSON.parse(body.toString('utf8') || '{}') as { label?: unknown };
+          return { statusCode: 201, body: await addCluster(typeof label === 'string' && label !== '' ? label : 'cluster') };
+        },
         'GET /_local/executions': async () => {
           await workflows.settled();
           return {

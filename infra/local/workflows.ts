@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { LocalRdsCatalog } from '../../functions/dbroles/describe';
@@ -11,30 +12,63 @@ import { type LocalWorkflows, startLocalWorkflows, type TaskHandler } from './st
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:local-dbroles';
 export const LOCAL_TAG = { key: 'hoop.dev/provision-roles', value: 'true' };
 
-/** What RDS would say about the local "cluster" (and a few instances, to try the refusals on). */
-export function localRdsCatalog(cluster: { arn: string; id: string; secretArn: string; port: number; account: string; region: string }): LocalRdsCatalog {
-  const arn = (kind: string, id: string) => `arn:aws:rds:${cluster.region}:${cluster.account}:${kind}:${id}`;
-  return {
-    account_arn: `arn:aws:iam::${cluster.account}:user/local`,
-    clusters: [
-      {
-        arn: cluster.arn,
-        id: cluster.id,
-        engine: 'aurora-postgresql',
-        databaseName: 'demo',
-        endpoint: '127.0.0.1',
-        port: cluster.port,
-        tags: [{ key: 'env', value: 'local' }],
-        masterSecretArn: cluster.secretArn,
-        httpEndpointEnabled: true,
-      },
-      { arn: arn('cluster', 'local-aurora-mysql'), id: 'local-aurora-mysql', engine: 'aurora-mysql', databaseName: '', endpoint: '127.0.0.1', port: 3306, tags: [], masterSecretArn: null, httpEndpointEnabled: true },
-    ],
-    instances: [
-      { arn: arn('db', `${cluster.id}-instance-1`), id: `${cluster.id}-instance-1`, engine: 'aurora-postgresql', cluster_id: cluster.id },
-      { arn: arn('db', 'local-postgres-standalone'), id: 'local-postgres-standalone', engine: 'postgres', cluster_id: null },
-    ],
-  };
+/** A local "Aurora cluster": a PostgreSQL server and the master secret the Data API logs in with. */
+export interface LocalClusterEntry {
+  arn: string;
+  id: string;
+  secretArn: string;
+  port: number;
+  /** The cluster's initial database (RDS `DatabaseName`). */
+  databaseName: string;
+}
+
+/**
+ * What RDS would say about the local clusters (each with an instance `<id>-instance-1`), and a few
+ * databases to try the refusals on, as a JSON file: `LOCAL_RDS_CATALOG` names it, and a handler reads
+ * it again when asked for an ARN it does not know, since clusters are added while the stack runs.
+ */
+export class LocalRdsCatalogFile {
+  private readonly catalog: LocalRdsCatalog;
+
+  constructor(
+    readonly path: string,
+    private readonly place: { account: string; region: string },
+  ) {
+    this.catalog = {
+      account_arn: `arn:aws:iam::${place.account}:user/local`,
+      clusters: [
+        { arn: this.arn('cluster', 'local-aurora-mysql'), id: 'local-aurora-mysql', engine: 'aurora-mysql', databaseName: '', endpoint: '127.0.0.1', port: 3306, tags: [], masterSecretArn: null, httpEndpointEnabled: true },
+      ],
+      instances: [{ arn: this.arn('db', 'local-postgres-standalone'), id: 'local-postgres-standalone', engine: 'postgres', cluster_id: null }],
+    };
+  }
+
+  /** The ARN of the instance of a local cluster. */
+  instanceArn(clusterId: string): string {
+    return this.arn('db', `${clusterId}-instance-1`);
+  }
+
+  add(cluster: LocalClusterEntry): void {
+    this.catalog.clusters.push({
+      arn: cluster.arn,
+      id: cluster.id,
+      engine: 'aurora-postgresql',
+      databaseName: cluster.databaseName,
+      endpoint: '127.0.0.1',
+      port: cluster.port,
+      tags: [{ key: 'env', value: 'local' }],
+      masterSecretArn: cluster.secretArn,
+      httpEndpointEnabled: true,
+    });
+    this.catalog.instances.push({ arn: this.instanceArn(cluster.id), id: `${cluster.id}-instance-1`, engine: 'aurora-postgresql', cluster_id: cluster.id });
+    // Written whole, then renamed: a reader never sees half a file.
+    writeFileSync(`${this.path}.tmp`, JSON.stringify(this.catalog));
+    renameSync(`${this.path}.tmp`, this.path);
+  }
+
+  private arn(kind: string, id: string): string {
+    return `arn:aws:rds:${this.place.region}:${this.place.account}:${kind}:${id}`;
+  }
 }
 
 type Module = Record<string, unknown>;

@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
+import { DBROLES_TASK_FUNCTIONS } from '../../infra/handlers';
 import { DEFAULT_SETTINGS, type DeploymentSettings, settingsFrom } from '../../infra/settings';
 import { DbAccessStack } from '../../infra/stack';
 
@@ -242,6 +243,25 @@ describe('DbAccessStack', () => {
     expect(actions('dbroles-finishJob').some((action) => action.startsWith('rds-data:'))).toBe(false);
     expect(actions('dbroles')).toEqual(expect.arrayContaining(['states:StartExecution', 'rds:DescribeDBClusters']));
     expect(actions('dbroles').some((action) => action.startsWith('rds-data:'))).toBe(false);
+  });
+
+  it('lets exactly the functions that create jobs describe the workflow\'s executions, and nothing else of it', () => {
+    // Prepare
+    const functions = [...groups, ...Object.values(DBROLES_TASK_FUNCTIONS).map((handler) => `dbroles-${handler}`), 'dbroles-executionEnded', 'dbroles-tag-trigger'];
+    const describing = (id: string) => statementsOf(id).filter((statement) => [statement.Action].flat().includes('states:DescribeExecution'));
+
+    // Act
+    const granted = functions.filter((id) => describing(id).length > 0);
+
+    // Assess
+    expect(granted).toEqual(['dbroles', 'dbroles-tag-trigger']);
+    for (const id of granted) {
+      const [statement] = describing(id);
+      expect([statement?.Action].flat()).toEqual(['states:DescribeExecution']);
+      const resource = JSON.stringify(statement?.Resource);
+      expect(resource).toContain(':execution:');
+      expect(resource).toContain(JSON.stringify({ Ref: logicalId(stack.workflow.node.defaultChild as CfnElement) }));
+    }
   });
 
   it('passes the cdk-nag AwsSolutions pack (errors and warnings alike) with every exception acknowledged', () => {

@@ -2,18 +2,21 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-/** A master connection to a database of the local "Aurora cluster". The caller ends it. */
-export async function masterClient(database = 'postgres'): Promise<pg.Client> {
-  const url = new URL(inject('stack').postgres_url);
+/**
+ * A master connection to a database of a local "Aurora cluster" (by default the stack's; another is
+ * named by its `postgres_url`). The caller ends it.
+ */
+export async function masterClient(database = 'postgres', server = inject('stack').postgres_url): Promise<pg.Client> {
+  const url = new URL(server);
   url.pathname = `/${encodeURIComponent(database)}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   return client;
 }
 
-/** Logs in as a role with its password, as a user of the provisioned credentials would. */
-export async function loginAs(user: string, password: string, database: string): Promise<pg.Client> {
-  const url = new URL(inject('stack').postgres_url);
+/** Logs in as a role with its password, as a user of the provisioned credentials would (on the stack's cluster or `server`). */
+export async function loginAs(user: string, password: string, database: string, server = inject('stack').postgres_url): Promise<pg.Client> {
+  const url = new URL(server);
   const client = new pg.Client({ host: url.hostname, port: Number(url.port), user, password, database });
   await client.connect();
   return client;
@@ -35,14 +38,14 @@ export function newDatabaseName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function createDatabase(name: string, setup: string): Promise<void> {
-  const master = await masterClient();
+export async function createDatabase(name: string, setup: string, server = inject('stack').postgres_url): Promise<void> {
+  const master = await masterClient('postgres', server);
   try {
     await master.query(`CREATE DATABASE "${name}"`);
   } finally {
     await master.end();
   }
-  const client = await masterClient(name);
+  const client = await masterClient(name, server);
   try {
     await client.query(setup);
   } finally {

@@ -1,64 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
+import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { allHandlerLogs } from '../support/logs';
 import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
+import { type Api, executions, type Job, localOrigin, revealSecret, sendTagChange, startJob as startJobOf, waitForJob as waitForJobOf } from './jobs';
 
-type Api = Awaited<ReturnType<typeof apiAs>>;
-
-interface Job {
-  id: string;
-  org_id: string;
-  created_at: string;
-  completed_at: string | null;
-  spec: { db_arn: string; db_engine: string; db_name: string; account_arn: string; db_tags: { key: string; value: string }[] };
-  status: {
-    phase: 'running' | 'failed' | 'completed';
-    message: string;
-    result: { user_role: string; status: string; message: string; completed_at: string | null; credentials_info: { secrets_manager_provider: string; secret_id: string; secret_keys: string[] } }[];
-  };
-}
-
-interface Execution {
-  name: string;
-  status: string;
-  input: string;
-  output?: string;
-  events: { type: string }[];
-}
-
-const origin = () => inject('stack').api_url.replace(/\/api$/, '');
 const AWKWARD = [`Weird "Schema"`, 'semi;colon', 'ünï cödé'];
 const databases = [newDatabaseName('jobs_a'), newDatabaseName('jobs_b'), newDatabaseName('jobs_c')];
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-async function executions(): Promise<Execution[]> {
-  const answer = await fetch(`${origin()}/_local/executions`);
-  return ((await answer.json()) as { executions: Execution[] }).executions;
-}
-
 describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   const org = newOrg('jobs');
   let admin: Api;
+  // A cluster of this file's own: the org below owns it, and its lock is this file's alone.
+  let cluster: LocalCluster;
   const passwords: string[] = [];
 
-  const startJob = async (body: Record<string, unknown> = {}) => {
-    const answer = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: inject('stack').cluster_arn }, connection_prefix_name: 'local-', ...body } });
-    expect(answer.status).toBe(202);
-    return (answer.body as { job_id: string }).job_id;
-  };
-
-  const waitForJob = async (id: string): Promise<Job> => {
-    for (let attempt = 0; attempt < 300; attempt++) {
-      const job = (await admin('GET', `/dbroles/jobs/${id}`)).body as Job;
-      if (job.status.phase !== 'running') return job;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`job ${id} still running`);
-  };
+  const startJob = (body: Record<string, unknown> = {}) => startJobOf(admin, { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'local-', ...body });
+  const waitForJob = (id: string) => waitForJobOf(admin, id);
+  const login = (role: string, password: string, database: string) => loginAs(role, password, database, cluster.postgres_url);
 
   const credentialsOf = async (role: string) => {
-    const answer = await admin('GET', `/resources/local-aurora/roles/${role}_local-aurora/credentials`);
-    const password = (answer.body as { secret: Record<string, string> }).secret['envvar:PASS'] ?? '';
+    const password = (await revealSecret(admin, cluster.cluster_id, `${role}_${cluster.cluster_id}`))['envvar:PASS'] ?? '';
     passwords.push(password);
     return password;
   };
@@ -67,7 +31,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   const grantsSnapshot = async () => {
     const rows: string[] = [];
     for (const database of databases) {
-      const client = await masterClient(database);
+      const client = await masterClient(database, cluster.postgres_url);
       const { rows: found } = await client.query(`
         SELECT n.nspname || '.' || c.relname || ':' || a.privilege_type || ':' || r.rolname AS grant
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee
@@ -84,6 +48,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   };
 
   beforeAll(async () => {
+    cluster = await newLocalCluster('jobs');
     for (const database of databases) {
       await createDatabase(
         database,
@@ -91,6 +56,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
          CREATE TABLE app.items (id serial PRIMARY KEY, name text);
          INSERT INTO app.items (name) VALUES ('first');
          ${AWKWARD.map((schema) => `CREATE SCHEMA ${quoted(schema)}; CREATE TABLE ${quoted(schema)}.t (id serial PRIMARY KEY, v text);`).join('\n')}`,
+        cluster.postgres_url,
       );
     }
     admin = await apiAs({ org, groups: ['admin'] });
@@ -120,7 +86,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(job).toMatchObject({
       id,
       org_id: org,
-      spec: { db_arn: inject('stack').cluster_arn, db_engine: 'aurora-postgresql', db_name: 'demo', account_arn: 'arn:aws:iam::000000000000:user/local', db_tags: [{ key: 'env', value: 'local' }] },
+      spec: { db_arn: cluster.cluster_arn, db_engine: 'aurora-postgresql', db_name: 'postgres', account_arn: 'arn:aws:iam::000000000000:user/local', db_tags: [{ key: 'env', value: 'local' }] },
       status: { phase: 'completed', message: 'All user roles have been successfully provisioned' },
     });
     expect(job.completed_at).not.toBeNull();
@@ -134,9 +100,9 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     // Assess: log in as each role, in every database and awkward schema
     const [ro, rw, ddl] = [await credentialsOf('hoop_ro'), await credentialsOf('hoop_rw'), await credentialsOf('hoop_ddl')];
     for (const database of databases) {
-      const asRo = await loginAs('hoop_ro', ro, database);
-      const asRw = await loginAs('hoop_rw', rw, database);
-      const asDdl = await loginAs('hoop_ddl', ddl, database);
+      const asRo = await login('hoop_ro', ro, database);
+      const asRw = await login('hoop_rw', rw, database);
+      const asDdl = await login('hoop_ddl', ddl, database);
       try {
         for (const schema of ['app', ...AWKWARD]) {
           const table = schema === 'app' ? 'app.items' : `${quoted(schema)}.t`;
@@ -154,18 +120,18 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     }
 
     // A table created afterwards by the master user is readable by hoop_ro.
-    const master = await masterClient(databases[0]);
+    const master = await masterClient(databases[0], cluster.postgres_url);
     await master.query(`CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (7)`);
     await master.end();
-    const later = await loginAs('hoop_ro', ro, databases[0] ?? '');
+    const later = await login('hoop_ro', ro, databases[0] ?? '');
     expect(await tryQuery(later, 'SELECT id FROM app.later')).toMatchObject({ ok: true, rows: [{ id: 7 }] });
     await later.end();
 
     // The connections were created, and the finished job was published for the webhook.
-    const resource = (await admin('GET', '/resources/local-aurora')).body as { roles: { name: string; managed_by: string }[] };
-    expect(resource.roles.map((role) => role.name)).toEqual(expect.arrayContaining(['local-ro', 'local-rw', 'local-ddl', 'hoop_ro_local-aurora']));
+    const resource = (await admin('GET', `/resources/${cluster.cluster_id}`)).body as { roles: { name: string; managed_by: string }[] };
+    expect(resource.roles.map((role) => role.name)).toEqual(expect.arrayContaining(['local-ro', 'local-rw', 'local-ddl', `hoop_ro_${cluster.cluster_id}`]));
     expect(resource.roles.every((role) => role.managed_by === 'dbroles')).toBe(true);
-    const published = ((await (await fetch(`${origin()}/_local/events`)).json()) as { published: { 'detail-type': string; detail: { event_payload: Job } }[] }).published;
+    const published = ((await (await fetch(`${localOrigin()}/_local/events`)).json()) as { published: { 'detail-type': string; detail: { event_payload: Job } }[] }).published;
     const finished = published.find((event) => event['detail-type'] === 'dbroles.job.finished' && event.detail.event_payload.id === id);
     expect(finished?.detail.event_payload.status.phase).toBe('completed');
   });
@@ -184,15 +150,15 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(await grantsSnapshot()).toEqual(before);
     const newPassword = await credentialsOf('hoop_ro');
     expect(newPassword).not.toBe(oldPassword);
-    await expect(loginAs('hoop_ro', oldPassword, databases[0] ?? '')).rejects.toThrow(/password authentication failed/);
-    const session = await loginAs('hoop_ro', newPassword, databases[0] ?? '');
+    await expect(login('hoop_ro', oldPassword, databases[0] ?? '')).rejects.toThrow(/password authentication failed/);
+    const session = await login('hoop_ro', newPassword, databases[0] ?? '');
     await session.end();
   });
 
   it('retries a transient Data API error in the workflow, and the job completes', async () => {
     // Prepare: every role's first call fails more often than the task retries by itself (3 attempts
     // each, 3 roles), so the workflow's Retry must act; the faults run out after a few rounds.
-    await injectDataApiFaults(inject('stack').secret_arn, 20, 'DatabaseResumingException');
+    await injectDataApiFaults(cluster.secret_arn, 20, 'DatabaseResumingException');
 
     // Act
     const id = await startJob();
@@ -207,7 +173,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
   it('fails the role that meets a permanent error, and the job with it, with their messages', async () => {
     // Prepare: the next Data API call fails for good (a database error is never retried)
-    await injectDataApiFaults(inject('stack').secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501');
+    await injectDataApiFaults(cluster.secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501');
 
     // Act
     const id = await startJob();
@@ -234,7 +200,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     // Assess
     const refused = jobs.filter((job) => job.status.message.startsWith('process already being executed'));
     expect(refused).toHaveLength(1);
-    expect(refused[0]?.status).toMatchObject({ phase: 'failed', message: `process already being executed, resource_id=${inject('stack').cluster_arn}` });
+    expect(refused[0]?.status).toMatchObject({ phase: 'failed', message: `process already being executed, resource_id=${cluster.cluster_arn}` });
     expect(jobs.filter((job) => job.status.phase === 'completed')).toHaveLength(1);
     const started = (await executions()).filter((execution) => execution.name === first || execution.name === second);
     expect(started).toHaveLength(1);
@@ -248,17 +214,16 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(job.status.phase).toBe('completed');
     expect(job.status.result[0]?.credentials_info).toEqual({
       secrets_manager_provider: 'vault',
-      secret_id: 'dbsecrets/data/hoop_ro_local-aurora',
+      secret_id: `dbsecrets/data/hoop_ro_${cluster.cluster_id}`,
       secret_keys: ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'],
     });
     const writes = (await (await fetch(`${inject('stack').vaultAddress}/_test/writes`)).json()) as Record<string, Record<string, string>>;
-    const written = writes['dbsecrets/data/hoop_ro_local-aurora'];
+    const written = writes[`dbsecrets/data/hoop_ro_${cluster.cluster_id}`];
     expect(written).toMatchObject({ USER: 'hoop_ro', HOST: '127.0.0.1', DB: 'postgres' });
     passwords.push(written?.PASSWORD ?? '');
-    const session = await loginAs('hoop_ro', written?.PASSWORD ?? '', databases[1] ?? '');
+    const session = await login('hoop_ro', written?.PASSWORD ?? '', databases[1] ?? '');
     await session.end();
-    const connection = await admin('GET', '/resources/local-aurora/roles/vaulted-ro/credentials');
-    expect((connection.body as { secret: Record<string, string> }).secret).toMatchObject({ 'envvar:PASS': '_vaultkv2:dbsecrets/data/hoop_ro_local-aurora:PASSWORD' });
+    expect(await revealSecret(admin, cluster.cluster_id, 'vaulted-ro')).toMatchObject({ 'envvar:PASS': `_vaultkv2:dbsecrets/data/hoop_ro_${cluster.cluster_id}:PASSWORD` });
   });
 
   it('answers 422 with the reason for databases the Data API cannot serve, and 404 for unknown ones', async () => {
@@ -270,8 +235,8 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     const mysql = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora-mysql') }, connection_prefix_name: 'x-' } });
     const unknown = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'nope') }, connection_prefix_name: 'x-' } });
     const badArn = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: 'arn:aws:s3:::bucket' }, connection_prefix_name: 'x-' } });
-    const badStep = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora') }, connection_prefix_name: 'x-', job_steps: ['reboot'] } });
-    const viaInstance = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('db', 'local-aurora-instance-1') }, connection_prefix_name: 'inst-' } });
+    const badStep = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'x-', job_steps: ['reboot'] } });
+    const viaInstance = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: cluster.instance_arn }, connection_prefix_name: 'inst-' } });
 
     // Assess
     expect(standalone).toMatchObject({ status: 422, body: { message: expect.stringContaining('not part of an Aurora cluster') } });
@@ -281,7 +246,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(badStep).toMatchObject({ status: 400, body: { errors: [{ path: 'job_steps.0' }] } });
     expect(viaInstance.status).toBe(202);
     const job = await waitForJob((viaInstance.body as { job_id: string }).job_id);
-    expect(job.spec.db_arn).toBe(inject('stack').cluster_arn);
+    expect(job.spec.db_arn).toBe(cluster.cluster_arn);
   });
 
   it('lists jobs newest first with pagination, to admins and auditors only, per org', async () => {
@@ -305,27 +270,17 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
 describe('the tag trigger', () => {
   it('starts one job per tag change event, for the org of the deployment settings', async () => {
-    // Prepare
+    // Prepare: a cluster of its own, which the trigger's org comes to own
     const stack = inject('stack');
+    const cluster = await newLocalCluster('trigger');
     const local = await apiAs({ org: stack.triggerOrg, groups: ['admin'] });
     const before = ((await local('GET', '/dbroles/jobs?page_size=100')).body as { items: Job[] }).items.length;
-    const event = (id: string, value: string) => ({
-      version: '0',
-      id,
-      'detail-type': 'Tag Change on Resource',
-      source: 'aws.tag',
-      account: '000000000000',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [stack.cluster_arn],
-      detail: { 'changed-tag-keys': ['hoop.dev/provision-roles'], service: 'rds', 'resource-type': 'cluster', version: 3, tags: { 'hoop.dev/provision-roles': value, env: 'local' } },
-    });
-    const send = async (body: unknown) => (await fetch(`${stack.api_url.replace(/\/api$/, '')}/_local/events`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{ delivered: { rule: string; result?: { job_id?: string; skipped?: string } }[] }>;
+    const eventId = randomUUID();
 
     // Act
-    const first = await send(event('11111111-1111-4111-8111-111111111111', 'true'));
-    const again = await send(event('11111111-1111-4111-8111-111111111111', 'true'));
-    const otherValue = await send(event('22222222-2222-4222-8222-222222222222', 'false'));
+    const first = await sendTagChange(eventId, cluster.cluster_arn);
+    const again = await sendTagChange(eventId, cluster.cluster_arn);
+    const otherValue = await sendTagChange(randomUUID(), cluster.cluster_arn, 'false');
 
     // Assess
     expect(first.delivered).toMatchObject([{ rule: 'provision-on-tag', result: { job_id: expect.any(String) } }]);
@@ -335,5 +290,6 @@ describe('the tag trigger', () => {
     expect(jobs.length).toBe(before + 1);
     const job = jobs.find((candidate) => candidate.id === first.delivered[0]?.result?.job_id);
     expect(job?.org_id).toBe(stack.triggerOrg);
+    expect(job?.spec.db_arn).toBe(cluster.cluster_arn);
   });
 });

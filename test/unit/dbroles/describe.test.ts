@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { checkProvisionable, RdsDatabaseDescriber } from '../../../functions/dbroles/describe';
+import { checkProvisionable, LocalDatabaseDescriber, type LocalRdsCatalog, RdsDatabaseDescriber } from '../../../functions/dbroles/describe';
+import { answering } from './answering';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/rds/${name}.xml`, import.meta.url), 'utf8');
 
@@ -12,15 +12,12 @@ function recordedRds(answers: Record<string, { status: number; body: string }>) 
   const client = new RDSClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestHandler: {
-      handle: async (request: { body?: string }) => {
-        const form = new URLSearchParams(String(request.body ?? ''));
-        const action = form.get('Action') ?? '';
-        asked.push(`${action} ${form.get('DBInstanceIdentifier') ?? form.get('DBClusterIdentifier') ?? ''}`);
-        const answer = answers[action] ?? { status: 500, body: '' };
-        return { response: { statusCode: answer.status, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(answer.body)]) } };
-      },
-    },
+    requestHandler: answering((body) => {
+      const form = new URLSearchParams(body);
+      const action = form.get('Action') ?? '';
+      asked.push(`${action} ${form.get('DBInstanceIdentifier') ?? form.get('DBClusterIdentifier') ?? ''}`);
+      return { contentType: 'text/xml', ...(answers[action] ?? { status: 500, body: '' }) };
+    }),
   });
   return { client, asked };
 }
@@ -95,5 +92,49 @@ describe('checkProvisionable', () => {
     [{ httpEndpointEnabled: false }, 'the RDS Data API is not enabled on cluster c'],
   ])('refuses %j', (change, message) => {
     expect(() => checkProvisionable({ ...base, ...change })).toThrow(expect.objectContaining({ statusCode: 422, message }));
+  });
+});
+
+describe('LocalDatabaseDescriber', () => {
+  const cluster = (id: string) => ({
+    arn: `arn:aws:rds:us-east-1:000000000000:cluster:${id}`,
+    id,
+    engine: 'aurora-postgresql',
+    databaseName: 'postgres',
+    endpoint: '127.0.0.1',
+    port: 5432,
+    tags: [],
+    masterSecretArn: `arn:secret:${id}`,
+    httpEndpointEnabled: true,
+  });
+  /** A catalog file as the local stack rewrites it, counting the reads. */
+  const catalogFile = () => {
+    const file = { reads: 0, catalog: { account_arn: 'arn:aws:iam::000000000000:user/local', clusters: [cluster('first')], instances: [] as LocalRdsCatalog['instances'] } };
+    const read = (): LocalRdsCatalog => {
+      file.reads++;
+      return structuredClone(file.catalog);
+    };
+    return { file, read };
+  };
+
+  it('sees a cluster added after its first read, reading the catalog again only for an ARN it does not know', async () => {
+    // Prepare
+    const { file, read } = catalogFile();
+    const describer = new LocalDatabaseDescriber(read);
+    await describer.describe(cluster('first').arn);
+
+    // Act
+    file.catalog.clusters.push(cluster('second'));
+    file.catalog.instances.push({ arn: 'arn:aws:rds:us-east-1:000000000000:db:second-instance-1', id: 'second-instance-1', engine: 'aurora-postgresql', cluster_id: 'second' });
+    const added = await describer.describe('arn:aws:rds:us-east-1:000000000000:db:second-instance-1');
+    const readsAfterMiss = file.reads;
+    await describer.describe(cluster('first').arn);
+    await describer.describe(cluster('second').arn);
+
+    // Assess
+    expect(added.id).toBe('second');
+    expect(readsAfterMiss).toBe(2);
+    expect(file.reads).toBe(2);
+    await expect(describer.describe('arn:aws:rds:us-east-1:000000000000:cluster:nope')).rejects.toMatchObject({ statusCode: 404 });
   });
 });
