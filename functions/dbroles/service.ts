@@ -1,4 +1,5 @@
-import { NotFoundError, UnprocessableError } from '../commons/errors';
+import { cleanUp } from '../commons/deadline';
+import { DeadlineExceededError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../commons/errors';
 import { newTimeOrderedId } from '../commons/ids';
 import { logger } from '../commons/logger';
 import type { CreateJobRequest } from '../schemas/dbroles';
@@ -83,7 +84,11 @@ export class JobService {
     const deadline = new Date(now.getTime() + (this.deps.executionTimeoutSeconds + 60) * 1000).toISOString();
     const record: JobRecord = { job, target, deadline };
 
-    if (!(await this.lockCluster(record, { clusterArn: cluster.arn, until: deadline, now: now.toISOString() }))) {
+    const locked = await this.lockCluster(record, { clusterArn: cluster.arn, until: deadline, now: now.toISOString() }).catch((error: unknown) => {
+      if (!(error instanceof OutcomeUnknownError)) throw error;
+      throw new OutcomeUnknownError(`the service ran out of time while recording job ${id}: GET /api/dbroles/jobs/${id} tells whether it was (404: it was not, and nothing runs)`);
+    });
+    if (!locked) {
       const message = lockHeldMessage(cluster.arn);
       const completedAt = now.toISOString();
       job.completed_at = completedAt;
@@ -95,9 +100,17 @@ export class JobService {
     try {
       await this.deps.workflow.start(target);
     } catch (error) {
+      // The execution may exist: the job stays as it is (a job whose workflow never started is shown
+      // failed after its deadline, and its lock is taken over by the next job).
+      if (error instanceof OutcomeUnknownError) {
+        throw new OutcomeUnknownError(`job ${id} was recorded, but the service ran out of time while starting its workflow, which may or may not run: GET /api/dbroles/jobs/${id} to follow it`);
+      }
       logger.error('workflow could not be started', { job_id: id, error: error as Error });
-      await this.deps.store.finish(orgId, id, { phase: 'failed', message: 'the provisioning workflow could not be started', completedAt: this.now().toISOString() });
-      await this.deps.store.releaseLock(cluster.arn, id);
+      await cleanUp(async () => {
+        const message = error instanceof DeadlineExceededError ? 'the provisioning workflow could not be started in time' : 'the provisioning workflow could not be started';
+        await this.deps.store.finish(orgId, id, { phase: 'failed', message, completedAt: this.now().toISOString() });
+        await this.deps.store.releaseLock(cluster.arn, id);
+      });
     }
     logger.info('job started', { job_id: id, db_arn: cluster.arn });
     return { job_id: id };

@@ -26,7 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [api, dataApi, stepFunctions, dynamodb, postgres, vaultPort, dynamodbFaultsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   // Deployment settings of the handlers under test: a Vault to write to, short workflow retries.
   const vault = await startFakeVault(vaultPort, 'test-vault-token');
-  Object.assign(process.env, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, LOCAL_SFN_RETRY_INTERVAL_MS: '20' });
+  // A Data API call gives up after 10 s (60 s in AWS), so that a stalled database can be tested.
+  Object.assign(process.env, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, LOCAL_SFN_RETRY_INTERVAL_MS: '20', DATA_API_TIMEOUT_SECONDS: '10' });
   // Tag-triggered jobs go to an org no other test uses, so the trigger test counts only its own jobs.
   const triggerOrg = `trigger-${randomUUID()}`;
   const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true, triggerOrg, dynamodbFaultsPort });

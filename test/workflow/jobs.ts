@@ -41,8 +41,8 @@ export async function startJob(api: Api, body: Record<string, unknown>): Promise
   return (answer.body as { job_id: string }).job_id;
 }
 
-export async function waitForJob(api: Api, id: string): Promise<Job> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+export async function waitForJob(api: Api, id: string, timeoutMs = 30_000): Promise<Job> {
+  for (let attempt = 0; attempt < timeoutMs / 100; attempt++) {
     const job = (await api('GET', `/dbroles/jobs/${id}`)).body as Job;
     if (job.status.phase !== 'running') return job;
     await new Promise((resolve) => setTimeout(resolve, 100));
