@@ -1,8 +1,32 @@
 import { generatePassword, scramSha256Verifier } from '../commons/password';
 import type { SqlPort } from '../provisioning/ports';
 import { JOB_DATABASES_SQL, JOB_SCHEMAS_SQL } from '../provisioning/sql/catalog';
+import type { RoleAccess } from '../provisioning/model';
+import { assertNoBlockedOwners, OwnerRights, withOwnerRights } from '../provisioning/owner-rights';
 import { sql } from '../provisioning/sql/statements';
 import { JOB_ROLE_PRIVILEGES, type JobRole, type JobTarget } from './model';
+
+/** A row of JOB_SCHEMAS_SQL: `owners` and `access` are JSON. */
+interface JobSchemaRow extends Record<string, unknown> {
+  name: string;
+  master: string;
+  owners: string;
+  access: string;
+}
+
+/** How the master can act for every role whose rights the grants of these schemas need. */
+function accessOf(schemas: JobSchemaRow[]): Record<string, RoleAccess> {
+  return Object.assign({}, ...schemas.map((schema) => JSON.parse(schema.access) as Record<string, RoleAccess>));
+}
+
+/** A job grants on every schema: it needs the rights of each schema's owner, its objects' owners and the database's owner. */
+function ownerRightsOf(database: string, schemas: JobSchemaRow[]): OwnerRights {
+  const rights = new OwnerRights();
+  for (const schema of schemas) {
+    for (const owner of Object.keys(JSON.parse(schema.access) as Record<string, RoleAccess>)) rights.need(owner, `schema "${schema.name}" in database "${database}"`);
+  }
+  return rights;
+}
 
 /** Keeps a new password where users will find it, before the database is told about it. */
 export type RoleCredentialsWriter = (target: JobTarget, role: JobRole, credentials: { password: string; database: string }) => Promise<void>;
@@ -30,6 +54,15 @@ export async function provisionJobRole(deps: RoleProvisioningDependencies, targe
   const privileges = JOB_ROLE_PRIVILEGES[role];
   const databases = (await deps.sql.query<{ name: string }>(home, JOB_DATABASES_SQL)).map((row) => row.name);
   if (databases.length === 0) throw new Error('cannot find any databases to provision roles');
+  // Before anything changes: every owner whose rights the grants need must be one the master can act for.
+  const blocked = new Map<string, string[]>();
+  let master = '';
+  for (const database of databases) {
+    const schemas = await deps.sql.query<JobSchemaRow>(database, JOB_SCHEMAS_SQL);
+    master = schemas[0]?.master ?? master;
+    for (const [owner, objects] of ownerRightsOf(database, schemas).blocked(accessOf(schemas))) blocked.set(owner, [...(blocked.get(owner) ?? []), ...objects]);
+  }
+  assertNoBlockedOwners(blocked, master);
 
   const password = generatePassword();
   await deps.storeCredentials(target, role, { password, database: databases.includes(home) ? home : (databases[0] ?? home) });
@@ -52,7 +85,10 @@ export async function provisionJobRole(deps: RoleProvisioningDependencies, targe
     const transaction = await deps.sql.begin(database);
     try {
       await transaction.execute(sql.lockProvisioning());
-      const schemas = await transaction.query<{ name: string; owners: string }>(JOB_SCHEMAS_SQL);
+      const schemas = await transaction.query<JobSchemaRow>(JOB_SCHEMAS_SQL);
+      const rights = ownerRightsOf(database, schemas);
+      const access = accessOf(schemas);
+      assertNoBlockedOwners(rights.blocked(access), schemas[0]?.master ?? '');
       const grants = [sql.grantConnect(database, role)];
       for (const schema of schemas) {
         const owners = JSON.parse(schema.owners) as string[];
@@ -64,8 +100,9 @@ export async function provisionJobRole(deps: RoleProvisioningDependencies, targe
           if (privileges.sequences) grants.push(sql.grantDefault(owner, schema.name, ['USAGE', 'SELECT', 'UPDATE'], 'SEQUENCES', role));
         }
       }
-      for (const grant of grants) await transaction.execute(grant);
-      statements += grants.length;
+      const run = withOwnerRights(grants, rights.toTake(access));
+      for (const statement of run) await transaction.execute(statement);
+      statements += run.length;
       await transaction.commit();
     } catch (error) {
       await transaction.rollback().catch(() => undefined);

@@ -34,12 +34,24 @@ export const DESIRED_ATTRIBUTES = {
 } as const;
 export type RoleAttribute = keyof typeof DESIRED_ATTRIBUTES;
 
+/**
+ * How the provisioning user can act for a role whose rights a statement needs: it is that role, it
+ * holds its privileges (an inheriting member, or a superuser), it may take them for the length of a
+ * transaction (ADMIN OPTION), or not at all.
+ */
+export const roleAccess = z.enum(['self', 'member', 'admin', 'none']);
+export type RoleAccess = z.output<typeof roleAccess>;
+
 /** The answer of the cluster catalog read. */
 export const clusterState = z.object({
+  /** The provisioning user (the Data API's login). */
+  master: z.string(),
   exists: z.boolean(),
   attributes: z.record(z.string(), z.boolean()).nullable(),
   memberships: z.array(z.string()),
   source_exists: z.boolean(),
+  /** Whether the provisioning user may grant (and revoke) membership in the source and in each of the role's parents. */
+  grantable: z.record(z.string(), z.boolean()),
   databases: z.array(z.object({ name: z.string(), connect: z.boolean() })),
 });
 export type ClusterState = z.output<typeof clusterState>;
@@ -53,6 +65,9 @@ export const schemaState = z.object({
   usage: z.boolean(),
   create: z.boolean(),
   table_count: z.number(),
+  /** Owners of the tables (and views, partitions…) and of the routines: GRANT … ON ALL … needs each one's rights. */
+  table_owners: z.array(z.string()),
+  routine_owners: z.array(z.string()),
   /** Privilege → number of tables (tables, partitions, views, materialized views, foreign tables) holding it. */
   table_privileges: z.record(z.string(), z.number()),
   routine_count: z.number(),
@@ -63,7 +78,14 @@ export const schemaState = z.object({
 });
 export type SchemaState = z.output<typeof schemaState>;
 
-export const databaseState = z.object({ database: z.string(), schemas: z.array(schemaState) });
+export const databaseState = z.object({
+  database: z.string(),
+  /** The database's owner: GRANT CONNECT needs its rights. */
+  owner: z.string(),
+  /** How the provisioning user can act for every owner above. */
+  access: z.record(z.string(), roleAccess),
+  schemas: z.array(schemaState),
+});
 export type DatabaseState = z.output<typeof databaseState>;
 
 /** The live state a plan is made from: the cluster read plus one read per database touched. */

@@ -9,12 +9,10 @@ import {
   type Statement,
   TABLE_PRIVILEGES,
 } from './model';
+import { assertNoBlockedOwners, OwnerRights, withOwnerRights } from './owner-rights';
+import { PlanFailedError } from './plan-failed';
 import { sql } from './sql/statements';
 
-/** The plan cannot be made: a scope or the source role does not exist. Reported as `status: failed`. */
-export class PlanFailedError extends Error {
-  override name = 'PlanFailedError';
-}
 
 /** A schema's state as the plan reports it. */
 export interface ScopeReport {
@@ -90,9 +88,24 @@ export function planChanges(config: PlanConfig, snapshot: Snapshot): PlanOutcome
     }
   }
 
-  const statements: Statement[] = [];
-  const at = (database: string) => (text: string) => statements.push({ database, sql: text });
+  // Statements per database (each database is one transaction of the apply), and the roles whose
+  // rights they need.
+  const buckets = new Map<string, { statements: string[]; rights: OwnerRights }>();
+  const bucket = (database: string) => {
+    let found = buckets.get(database);
+    if (!found) {
+      found = { statements: [], rights: new OwnerRights() };
+      buckets.set(database, found);
+    }
+    return found;
+  };
+  const at = (database: string): AddStatement => (text, needs = []) => {
+    const target = bucket(database);
+    target.statements.push(text);
+    for (const { owner, what } of needs) target.rights.need(owner, what);
+  };
   const inHome = at(home);
+  const roleRights = new OwnerRights();
 
   // The role itself and its memberships: cluster-wide, run in the home database.
   let setsPassword = false;
@@ -112,23 +125,44 @@ export function planChanges(config: PlanConfig, snapshot: Snapshot): PlanOutcome
     }
   }
   const memberships = config.type === 'external' && config.sourceRole ? [config.sourceRole] : [];
-  for (const parent of difference(cluster.memberships, memberships)) inHome(sql.revokeMembership(parent, role));
-  for (const parent of difference(memberships, cluster.memberships)) inHome(sql.grantMembership(parent, role));
+  // Granting or revoking membership in a role needs ADMIN OPTION on it.
+  for (const parent of difference(cluster.memberships, memberships)) {
+    inHome(sql.revokeMembership(parent, role));
+    roleRights.need(parent, `membership of "${role}" in it`);
+  }
+  for (const parent of difference(memberships, cluster.memberships)) {
+    inHome(sql.grantMembership(parent, role));
+    roleRights.need(parent, `membership of "${role}" in it`);
+  }
+  const blocked = roleRights.blocked(Object.fromEntries(Object.entries(cluster.grantable).map(([parent, admin]) => [parent, admin ? 'admin' : 'none'])));
 
   const scopes: Record<string, ScopeReport> = {};
   for (const database of databasesInReach(config, cluster)) {
-    const state: DatabaseState = snapshot.databases.find((candidate) => candidate.database === database) ?? { database, schemas: [] };
+    const state: DatabaseState = snapshot.databases.find((candidate) => candidate.database === database) ?? { database, owner: '', access: {}, schemas: [] };
     const inDatabase = at(database);
     const asked = config.scopes[database] ?? [];
     const connect = cluster.databases.find((candidate) => candidate.name === database)?.connect ?? false;
-    if (asked.length > 0 && !connect) inDatabase(sql.grantConnect(database, role));
-    if (asked.length === 0 && connect) inDatabase(sql.revokeConnect(database, role));
+    const ofDatabase = [{ owner: state.owner, what: `database "${database}"` }];
+    if (asked.length > 0 && !connect) inDatabase(sql.grantConnect(database, role), ofDatabase);
+    if (asked.length === 0 && connect) inDatabase(sql.revokeConnect(database, role), ofDatabase);
 
     for (const schema of [...state.schemas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const wanted = asked.includes(schema.name);
       scopes[scopeKey(database, schema.name)] = reportOf(schema);
-      planSchema(config, schema, wanted, inDatabase);
+      planSchema(config, schema, wanted, (text, needs) => inDatabase(text, needs?.map((need) => ({ ...need, what: `${need.what} in database "${database}"` }))));
     }
+    for (const [owner, objects] of bucket(database).rights.blocked(state.access)) blocked.set(owner, [...(blocked.get(owner) ?? []), ...objects]);
+  }
+  assertNoBlockedOwners(blocked, cluster.master);
+
+  // Home first (the role must exist before the other databases grant to it), then by name, as the apply runs them.
+  const statements: Statement[] = [];
+  const order = [home, ...[...buckets.keys()].filter((name) => name !== home).sort()];
+  for (const database of order) {
+    const found = buckets.get(database);
+    if (!found) continue;
+    const access = snapshot.databases.find((candidate) => candidate.database === database)?.access ?? {};
+    for (const text of withOwnerRights(found.statements, found.rights.toTake(access))) statements.push({ database, sql: text });
   }
 
   return {
@@ -144,7 +178,10 @@ export function planChanges(config: PlanConfig, snapshot: Snapshot): PlanOutcome
   };
 }
 
-function planSchema(config: PlanConfig, schema: SchemaState, wanted: boolean, add: (text: string) => void): void {
+/** Adds a statement of a database, with the roles whose rights it needs. */
+type AddStatement = (text: string, needs?: { owner: string; what: string }[]) => void;
+
+function planSchema(config: PlanConfig, schema: SchemaState, wanted: boolean, add: AddStatement): void {
   const role = config.roleName;
   const schemaPrivileges = { USAGE: wanted, CREATE: wanted && config.schemaCreate };
   const held = { USAGE: schema.usage, CREATE: schema.create };
@@ -154,25 +191,29 @@ function planSchema(config: PlanConfig, schema: SchemaState, wanted: boolean, ad
   const desiredTables = wanted ? config.tablePrivileges : [];
   const tableRevokes = TABLE_PRIVILEGES.filter((name) => !desiredTables.includes(name) && (schema.table_privileges[name] ?? 0) > 0);
   const tableGrants = TABLE_PRIVILEGES.filter((name) => desiredTables.includes(name) && (schema.table_privileges[name] ?? 0) < schema.table_count);
-  if (tableRevokes.length > 0) add(sql.revokeOnAllTables(tableRevokes, schema.name, role));
+  const ofSchema = [{ owner: schema.owner, what: `schema "${schema.name}"` }];
+  const ofTables = schema.table_owners.map((owner) => ({ owner, what: `tables in schema "${schema.name}"` }));
+  const ofRoutines = schema.routine_owners.map((owner) => ({ owner, what: `routines in schema "${schema.name}"` }));
+  if (tableRevokes.length > 0) add(sql.revokeOnAllTables(tableRevokes, schema.name, role), ofTables);
   const execute = wanted && config.routineExecute;
-  if (!execute && schema.execute_count > 0) add(sql.revokeExecuteOnAllRoutines(schema.name, role));
-  if (schemaRevokes.length > 0) add(sql.revokeOnSchema(schemaRevokes, schema.name, role));
-  if (schemaGrants.length > 0) add(sql.grantOnSchema(schemaGrants, schema.name, role));
-  if (tableGrants.length > 0) add(sql.grantOnAllTables(tableGrants, schema.name, role));
-  if (execute && schema.execute_count < schema.routine_count) add(sql.grantExecuteOnAllRoutines(schema.name, role));
+  if (!execute && schema.execute_count > 0) add(sql.revokeExecuteOnAllRoutines(schema.name, role), ofRoutines);
+  if (schemaRevokes.length > 0) add(sql.revokeOnSchema(schemaRevokes, schema.name, role), ofSchema);
+  if (schemaGrants.length > 0) add(sql.grantOnSchema(schemaGrants, schema.name, role), ofSchema);
+  if (tableGrants.length > 0) add(sql.grantOnAllTables(tableGrants, schema.name, role), ofTables);
+  if (execute && schema.execute_count < schema.routine_count) add(sql.grantExecuteOnAllRoutines(schema.name, role), ofRoutines);
 
   // Future objects of every role that creates objects here.
   const desiredRoutines = execute ? ['EXECUTE'] : [];
   for (const owner of schema.default_privileges) {
+    const ofOwner = [{ owner: owner.owner, what: `default privileges in schema "${schema.name}"` }];
     const revokeTables = owner.tables.filter((name) => !(desiredTables as readonly string[]).includes(name));
     const grantTables = difference<string>(desiredTables, owner.tables);
     const revokeRoutines = difference(owner.routines, desiredRoutines);
     const grantRoutines = difference(desiredRoutines, owner.routines);
-    if (revokeTables.length > 0) add(sql.revokeDefault(owner.owner, schema.name, sortTablePrivileges(revokeTables), 'TABLES', role));
-    if (grantTables.length > 0) add(sql.grantDefault(owner.owner, schema.name, sortTablePrivileges(grantTables), 'TABLES', role));
-    if (revokeRoutines.length > 0) add(sql.revokeDefault(owner.owner, schema.name, revokeRoutines, 'ROUTINES', role));
-    if (grantRoutines.length > 0) add(sql.grantDefault(owner.owner, schema.name, grantRoutines, 'ROUTINES', role));
+    if (revokeTables.length > 0) add(sql.revokeDefault(owner.owner, schema.name, sortTablePrivileges(revokeTables), 'TABLES', role), ofOwner);
+    if (grantTables.length > 0) add(sql.grantDefault(owner.owner, schema.name, sortTablePrivileges(grantTables), 'TABLES', role), ofOwner);
+    if (revokeRoutines.length > 0) add(sql.revokeDefault(owner.owner, schema.name, revokeRoutines, 'ROUTINES', role), ofOwner);
+    if (grantRoutines.length > 0) add(sql.grantDefault(owner.owner, schema.name, grantRoutines, 'ROUTINES', role), ofOwner);
   }
 }
 

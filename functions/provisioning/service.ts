@@ -9,7 +9,8 @@ import type { ApplyResult, BatchPlanItem, PlanRequest, PlanResult } from '../sch
 import type { SessionRecord } from '../sessions/model';
 import type { PlanSessionDetails, SessionStore } from '../sessions/store';
 import { PASSWORD_PLACEHOLDER, type PlanConfig, type Statement } from './model';
-import { checksumOf, databasesInReach, PlanFailedError, planChanges } from './plan';
+import { checksumOf, databasesInReach, planChanges } from './plan';
+import { PlanFailedError } from './plan-failed';
 import type { SqlPort, SqlTransaction } from './ports';
 import { splitPrivileges } from './privileges';
 import { generateRoleName } from './role-name';

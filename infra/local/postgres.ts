@@ -7,12 +7,17 @@ import pg from 'pg';
 export interface LocalPostgres {
   host: string;
   port: number;
+  /** Aurora's master user: `postgres`, NOSUPERUSER CREATEDB CREATEROLE, a member of `rds_superuser`. */
   masterUser: string;
   masterPassword: string;
   /** Master connection string to a database (default `postgres`). */
   url(database?: string): string;
-  /** A pg client logged in as the master user to a database; the caller ends it. */
+  /** The superuser's connection string (`rdsadmin`, which Aurora keeps to itself): for test fixtures only. */
+  superuserUrl(database?: string): string;
+  /** A pg client logged in as the master user (or the given login) to a database; the caller ends it. */
   connect(database?: string, login?: { user: string; password: string }): Promise<pg.Client>;
+  /** A pg client logged in as the superuser: for fixtures only (Aurora gives its customers none). */
+  connectAsSuperuser(database?: string): Promise<pg.Client>;
   stop(): Promise<void>;
 }
 
@@ -21,7 +26,13 @@ export interface LocalPostgresOptions {
   dataDir: string;
   port: number;
   masterPassword: string;
+  /** The superuser's password (`rdsadmin`). */
+  superuserPassword: string;
 }
+
+/** Aurora's names: the master user the customer gets, and the superuser AWS keeps for itself. */
+export const MASTER_USER = 'postgres';
+export const SUPERUSER = 'rdsadmin';
 
 interface PostgresBinaries {
   initdb: string;
@@ -70,13 +81,13 @@ function run(command: string, args: string[], user: { uid: number; gid: number }
 }
 
 /** initdb with a SCRAM-authenticated superuser whose password never appears on a command line. */
-async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, superuser: string, user: { uid: number; gid: number } | undefined) {
+async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, user: { uid: number; gid: number } | undefined) {
   mkdirSync(options.dataDir, { recursive: true });
   chmodSync(options.dataDir, 0o700);
   const secretDir = mkdtempSync(join(tmpdir(), 'pg-init-'));
   const passwordFile = join(secretDir, 'password');
   try {
-    writeFileSync(passwordFile, `${options.masterPassword}\n`, { mode: 0o600 });
+    writeFileSync(passwordFile, `${options.superuserPassword}\n`, { mode: 0o600 });
     if (user) {
       chownSync(options.dataDir, user.uid, user.gid);
       chownSync(secretDir, user.uid, user.gid);
@@ -84,7 +95,7 @@ async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, 
     }
     await run(
       bin.initdb,
-      [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${superuser}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
       user,
     );
   } finally {
@@ -123,34 +134,36 @@ function startServer(bin: PostgresBinaries, options: LocalPostgresOptions, user:
  * a plain `exit` listener (which cannot change the exit code) sends the server a fast shutdown.
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
-  const masterUser = 'postgres';
   const bin = await binaries();
   const user = serverUser();
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(bin, options, masterUser, user);
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(bin, options, user);
   const server = await startServer(bin, options, user);
   const killOnExit = () => server.kill('SIGINT');
   process.on('exit', killOnExit);
 
   const host = '127.0.0.1';
-  const url = (database = 'postgres') =>
-    `postgres://${masterUser}:${encodeURIComponent(options.masterPassword)}@${host}:${options.port}/${encodeURIComponent(database)}`;
+  const urlOf = (login: string, password: string, database: string) =>
+    `postgres://${login}:${encodeURIComponent(password)}@${host}:${options.port}/${encodeURIComponent(database)}`;
+  const connect = async (database: string, login: { user: string; password: string }) => {
+    const client = new pg.Client({ host, port: options.port, database, user: login.user, password: login.password });
+    await client.connect();
+    return client;
+  };
+  try {
+    await applyAuroraPrivilegeModel(connect, options);
+  } catch (error) {
+    server.kill('SIGINT');
+    throw error;
+  }
   return {
     host,
     port: options.port,
-    masterUser,
+    masterUser: MASTER_USER,
     masterPassword: options.masterPassword,
-    url,
-    async connect(database = 'postgres', login) {
-      const client = new pg.Client({
-        host,
-        port: options.port,
-        database,
-        user: login?.user ?? masterUser,
-        password: login?.password ?? options.masterPassword,
-      });
-      await client.connect();
-      return client;
-    },
+    url: (database = 'postgres') => urlOf(MASTER_USER, options.masterPassword, database),
+    superuserUrl: (database = 'postgres') => urlOf(SUPERUSER, options.superuserPassword, database),
+    connect: (database = 'postgres', login = { user: MASTER_USER, password: options.masterPassword }) => connect(database, login),
+    connectAsSuperuser: (database = 'postgres') => connect(database, { user: SUPERUSER, password: options.superuserPassword }),
     async stop() {
       process.off('exit', killOnExit);
       if (server.exitCode !== null || server.signalCode !== null) return;
@@ -160,4 +173,66 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       await exited;
     },
   };
+}
+
+type Connect = (database: string, login: { user: string; password: string }) => Promise<pg.Client>;
+
+/**
+ * Aurora's privilege model, as far as plain PostgreSQL can express it ("Master user account
+ * privileges"; "Understanding the rds_superuser role"): AWS keeps the superuser (`rdsadmin`, with a
+ * database of its own no one else may connect to); the customer's master user `postgres` is
+ * `LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE`, a member of `rds_superuser`, and owns the
+ * `postgres` database. Idempotent; a data directory from before this model (whose superuser was
+ * `postgres`) is brought to it.
+ */
+async function applyAuroraPrivilegeModel(connect: Connect, options: LocalPostgresOptions): Promise<void> {
+  const superuser = await connectAsSuperuser(connect, options);
+  try {
+    const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+    await superuser.query(`
+      DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') THEN
+          CREATE ROLE rds_superuser NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${MASTER_USER}') THEN
+          CREATE ROLE ${MASTER_USER} LOGIN;
+        END IF;
+      END $$;
+      GRANT pg_monitor, pg_signal_backend, pg_checkpoint, pg_read_all_settings, pg_read_all_stats, pg_stat_scan_tables,
+        pg_use_reserved_connections, pg_create_subscription TO rds_superuser WITH ADMIN OPTION;
+      ALTER ROLE ${MASTER_USER} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${literal(options.masterPassword)};
+      GRANT rds_superuser TO ${MASTER_USER};
+      ALTER DATABASE postgres OWNER TO ${MASTER_USER};
+    `);
+    const { rowCount } = await superuser.query(`SELECT 1 FROM pg_database WHERE datname = '${SUPERUSER}'`);
+    if (!rowCount) {
+      await superuser.query(`CREATE DATABASE ${SUPERUSER}`);
+      await superuser.query(`REVOKE ALL ON DATABASE ${SUPERUSER} FROM PUBLIC`);
+    }
+  } finally {
+    await superuser.end();
+  }
+}
+
+/** The superuser's session; a directory made before `rdsadmin` existed gets it from the old superuser. */
+async function connectAsSuperuser(connect: Connect, options: LocalPostgresOptions): Promise<pg.Client> {
+  const login = { user: SUPERUSER, password: options.superuserPassword };
+  try {
+    return await connect('postgres', login);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // 28P01: wrong password, 28000: no such role. Anything else is not about who the superuser is.
+    if (code !== '28P01' && code !== '28000') throw error;
+  }
+  const legacy = await connect('postgres', { user: MASTER_USER, password: options.masterPassword });
+  try {
+    const { rows } = await legacy.query<{ super: boolean }>('SELECT rolsuper AS super FROM pg_roles WHERE rolname = current_user');
+    if (!rows[0]?.super) throw new Error(`cannot log in as ${SUPERUSER}: the local cluster's superuser password does not match (start it with --fresh)`);
+    const password = `'${options.superuserPassword.replaceAll("'", "''")}'`;
+    await legacy.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SUPERUSER}') THEN CREATE ROLE ${SUPERUSER} SUPERUSER LOGIN; END IF; END $$`);
+    await legacy.query(`ALTER ROLE ${SUPERUSER} WITH SUPERUSER LOGIN PASSWORD ${password}`);
+  } finally {
+    await legacy.end();
+  }
+  return connect('postgres', login);
 }

@@ -34,7 +34,10 @@ export interface StackInfo {
   admin_token: string;
   cluster_arn: string;
   secret_arn: string;
+  /** The master user (Aurora's: NOSUPERUSER CREATEDB CREATEROLE, in rds_superuser), as the Data API logs in. */
   postgres_url: string;
+  /** The superuser, which Aurora keeps to itself: for setting up test fixtures only. */
+  postgres_superuser_url: string;
   issuer: string;
   ports: StackPorts;
 }
@@ -46,6 +49,7 @@ export interface LocalClusterInfo {
   instance_arn: string;
   secret_arn: string;
   postgres_url: string;
+  postgres_superuser_url: string;
 }
 
 export interface StackPorts {
@@ -114,8 +118,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const masterPassword = readOrCreate(join(dir, 'master-password'), () => randomBytes(24).toString('base64url'));
+    const superuserPassword = readOrCreate(join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
     const [postgres, dynamodb, signingKey] = await Promise.all([
-      startLocalPostgres({ dataDir: join(dir, 'postgres'), port: options.ports.postgres, masterPassword }),
+      startLocalPostgres({ dataDir: join(dir, 'postgres'), port: options.ports.postgres, masterPassword, superuserPassword }),
       startDynamoDbLocal({ port: options.ports.dynamodb, dataDir: join(dir, 'dynamodb') }),
       loadOrCreateSigningKey(join(dir, 'jwt-key.json')),
     ]);
@@ -142,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const id = newClusterId(label);
       const dataDir = join(dir, 'clusters', id);
       const password = randomBytes(24).toString('base64url');
-      const server = await startLocalPostgres({ dataDir, port: await freePort(), masterPassword: password });
+      const server = await startLocalPostgres({ dataDir, port: await freePort(), masterPassword: password, superuserPassword: randomBytes(24).toString('base64url') });
       stops.push(async () => {
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
@@ -151,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataApi.addSecret(secretArn, { username: server.masterUser, password });
       dataApi.addCluster(arn, { host: server.host, port: server.port });
       catalog.add({ arn, id, secretArn, port: server.port, databaseName: 'postgres' });
-      return { cluster_arn: arn, cluster_id: id, instance_arn: catalog.instanceArn(id), secret_arn: secretArn, postgres_url: server.url() };
+      return { cluster_arn: arn, cluster_id: id, instance_arn: catalog.instanceArn(id), secret_arn: secretArn, postgres_url: server.url(), postgres_superuser_url: server.superuserUrl() };
     };
 
     let dynamodbEndpoint = dynamodb.endpoint;
@@ -231,6 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cluster_arn: LOCAL_CLUSTER_ARN,
       secret_arn: LOCAL_SECRET_ARN,
       postgres_url: postgres.url('demo'),
+      postgres_superuser_url: postgres.superuserUrl('demo'),
       issuer,
       ports: options.ports,
     };

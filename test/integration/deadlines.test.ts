@@ -2,16 +2,9 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { stallDynamoDb } from '../support/dynamodb';
 import { createDatabase, loginAs, newDatabaseName, newMasterSecret, stallDataApi, tryQuery } from '../support/postgres';
+import type { PlanResult } from '../../functions/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
-
-interface PlanResult {
-  sid: string;
-  role: string;
-  status: 'success' | 'failed';
-  in_sync?: boolean;
-  changes?: { database: string; sql: string }[];
-}
 
 interface Session {
   id: string;

@@ -18,7 +18,11 @@ describe('the local Data API, through the real SDK client', () => {
     const stack = inject('stack');
     client = new RDSDataClient({ endpoint: stack.dataApiEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
     target = { resourceArn: stack.cluster_arn, secretArn: stack.secret_arn };
-    await createDatabase(database, `CREATE TABLE t (id serial PRIMARY KEY, name text, score numeric(5,2), ok boolean, big bigint, tags text[], at date)`);
+    await createDatabase(database, 'SELECT 1');
+    // The Data API logs in as the master: its own table, as a client of the Data API would have.
+    const master = await masterClient(database);
+    await master.query('CREATE TABLE t (id serial PRIMARY KEY, name text, score numeric(5,2), ok boolean, big bigint, tags text[], at date)');
+    await master.end();
   });
 
   afterAll(() => client.destroy());

@@ -3,17 +3,9 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { PRIVILEGES } from '../../functions/provisioning/privileges';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { createDatabase, dataApiCalls, injectDataApiFaults, loginAs, masterClient, newDatabaseName, newMasterSecret, tryQuery } from '../support/postgres';
+import type { PlanResult } from '../../functions/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
-
-interface PlanResult {
-  sid: string;
-  role: string;
-  status: 'success' | 'failed';
-  message: string;
-  in_sync?: boolean;
-  changes?: { database: string; sql: string }[];
-}
 
 const db = newDatabaseName('provin');
 const second = newDatabaseName('provin_b');

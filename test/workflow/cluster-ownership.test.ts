@@ -18,7 +18,7 @@ describe('a cluster belongs to the first org that runs a job on it', () => {
   const jobOn = (body: Record<string, unknown>) => ({ aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'conn-', ...body });
   /** The password the service keeps for a role of this cluster (the database store). */
   const storedPassword = async (role: string) => (await revealSecret(ownerApi, cluster.cluster_id, `${role}_${cluster.cluster_id}`))['envvar:PASS'] ?? '';
-  const login = (role: string, password: string) => loginAs(role, password, 'postgres', cluster.postgres_url);
+  const login = (role: string, password: string) => loginAs(role, password, 'postgres', cluster);
 
   beforeAll(async () => {
     cluster = await newLocalCluster('ownership');

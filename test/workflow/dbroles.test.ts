@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { allHandlerLogs } from '../support/logs';
-import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, tryQuery } from '../support/postgres';
+import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, runAs, tryQuery } from '../support/postgres';
 import { type Api, executions, type Job, localOrigin, revealSecret, sendTagChange, startJob as startJobOf, waitForJob as waitForJobOf } from './jobs';
 
 const AWKWARD = [`Weird "Schema"`, 'semi;colon', 'ünï cödé'];
@@ -19,7 +19,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
   const startJob = (body: Record<string, unknown> = {}) => startJobOf(admin, { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'local-', ...body });
   const waitForJob = (id: string) => waitForJobOf(admin, id);
-  const login = (role: string, password: string, database: string) => loginAs(role, password, database, cluster.postgres_url);
+  const login = (role: string, password: string, database: string) => loginAs(role, password, database, cluster);
 
   const credentialsOf = async (role: string) => {
     const password = (await revealSecret(admin, cluster.cluster_id, `${role}_${cluster.cluster_id}`))['envvar:PASS'] ?? '';
@@ -31,7 +31,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   const grantsSnapshot = async () => {
     const rows: string[] = [];
     for (const database of databases) {
-      const client = await masterClient(database, cluster.postgres_url);
+      const client = await masterClient(database, cluster);
       const { rows: found } = await client.query(`
         SELECT n.nspname || '.' || c.relname || ':' || a.privilege_type || ':' || r.rolname AS grant
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee
@@ -56,7 +56,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
          CREATE TABLE app.items (id serial PRIMARY KEY, name text);
          INSERT INTO app.items (name) VALUES ('first');
          ${AWKWARD.map((schema) => `CREATE SCHEMA ${quoted(schema)}; CREATE TABLE ${quoted(schema)}.t (id serial PRIMARY KEY, v text);`).join('\n')}`,
-        cluster.postgres_url,
+        cluster,
       );
     }
     admin = await apiAs({ org, groups: ['admin'] });
@@ -119,10 +119,8 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
       }
     }
 
-    // A table created afterwards by the master user is readable by hoop_ro.
-    const master = await masterClient(databases[0], cluster.postgres_url);
-    await master.query(`CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (7)`);
-    await master.end();
+    // A table created afterwards by the application's role is readable by hoop_ro.
+    await runAs(`${databases[0]}_app`, databases[0] ?? '', 'CREATE TABLE app.later (id int); INSERT INTO app.later VALUES (7)', cluster);
     const later = await login('hoop_ro', ro, databases[0] ?? '');
     expect(await tryQuery(later, 'SELECT id FROM app.later')).toMatchObject({ ok: true, rows: [{ id: 7 }] });
     await later.end();

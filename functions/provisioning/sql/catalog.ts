@@ -8,10 +8,23 @@
  * parent role holds is not the role's own state and is never revoked by a plan.
  */
 
+/**
+ * How the provisioning user (the Data API's login: on Aurora the master, not a superuser) can act for
+ * a role: it is that role, it holds its privileges (a member that inherits, or a superuser), it may
+ * take them for a while (ADMIN OPTION: what a CREATEROLE user has on the roles it created), or none.
+ * `role_name` is a column or expression holding a role name.
+ */
+const accessTo = (roleName: string) => `CASE
+      WHEN ${roleName} = current_user THEN 'self'
+      WHEN pg_has_role(${roleName}, 'USAGE') THEN 'member'
+      WHEN pg_has_role(${roleName}, 'MEMBER WITH ADMIN OPTION') THEN 'admin'
+      ELSE 'none' END`;
+
 /** Parameters: `:role` (the generated role name), `:source` (the external parent, or ''). */
 export const CLUSTER_STATE_SQL = `
 WITH target AS (SELECT * FROM pg_roles WHERE rolname = :role)
 SELECT json_build_object(
+  'master', current_user,
   'exists', EXISTS (SELECT 1 FROM target),
   'attributes', (SELECT json_build_object(
       'SUPERUSER', rolsuper, 'INHERIT', rolinherit, 'CREATEROLE', rolcreaterole, 'CREATEDB', rolcreatedb,
@@ -20,6 +33,10 @@ SELECT json_build_object(
       FROM pg_auth_members m JOIN pg_roles parent ON parent.oid = m.roleid
       WHERE m.member = (SELECT oid FROM target)), '[]'::json),
   'source_exists', EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :source),
+  -- Granting or revoking membership in a role needs ADMIN OPTION on it: the source, and every parent the role has.
+  'grantable', COALESCE((SELECT json_object_agg(r.rolname, pg_has_role(r.rolname, 'MEMBER WITH ADMIN OPTION'))
+      FROM pg_roles r WHERE r.rolname = :source OR r.oid IN (
+        SELECT m.roleid FROM pg_auth_members m WHERE m.member = (SELECT oid FROM target))), '{}'::json),
   'databases', COALESCE((SELECT json_agg(json_build_object(
       'name', d.datname,
       'connect', EXISTS (SELECT 1 FROM aclexplode(d.datacl) a
@@ -84,8 +101,17 @@ owners AS (
     UNION SELECT schema_oid, owner FROM defaults
   ) o WHERE o.owner NOT LIKE 'pg\\_%'
 ),
+-- Every role whose rights a statement of the plan may need here, and how the provisioning user can act for it.
+access AS (
+  SELECT o.owner, ${accessTo('o.owner')} AS access FROM (
+    SELECT owner FROM schemas UNION SELECT owner FROM relations UNION SELECT owner FROM routines
+    UNION SELECT owner FROM owners UNION SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()
+  ) o
+),
 described AS (
   SELECT s.name, s.owner, s.usage, s."create",
+    COALESCE((SELECT json_agg(DISTINCT r.owner) FROM relations r WHERE r.schema_oid = s.oid), '[]'::json) AS table_owners,
+    COALESCE((SELECT json_agg(DISTINCT f.owner) FROM routines f WHERE f.schema_oid = s.oid), '[]'::json) AS routine_owners,
     (SELECT count(*) FROM relations r WHERE r.schema_oid = s.oid) AS table_count,
     COALESCE((SELECT json_object_agg(pc.privilege, pc.holders) FROM privilege_counts pc WHERE pc.schema_oid = s.oid), '{}'::json) AS table_privileges,
     (SELECT count(*) FROM routines f WHERE f.schema_oid = s.oid) AS routine_count,
@@ -101,8 +127,11 @@ described AS (
 )
 SELECT json_build_object(
   'database', current_database(),
+  'owner', (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()),
+  'access', (SELECT json_object_agg(a.owner, a.access) FROM access a),
   'schemas', COALESCE(json_agg(json_build_object(
     'name', d.name, 'owner', d.owner, 'usage', d.usage, 'create', d."create", 'table_count', d.table_count,
+    'table_owners', d.table_owners, 'routine_owners', d.routine_owners,
     'table_privileges', d.table_privileges, 'routine_count', d.routine_count, 'execute_count', d.execute_count,
     'default_privileges', d.default_privileges,
     'exceptions', COALESCE((
@@ -125,19 +154,23 @@ ORDER BY datname`;
 
 /**
  * The schemas of a database a DB role job provisions, each with the roles whose future objects the
- * job's default privileges must cover (as in the plan's reads, predefined roles left out).
+ * job's default privileges must cover (as in the plan's reads, predefined roles left out), and, for
+ * every role whose rights its grants need (those, the schema's owner and the owners of its objects),
+ * how the provisioning user can act for it.
  */
 export const JOB_SCHEMAS_SQL = `
 WITH schemas AS (
   SELECT n.oid, n.nspname, n.nspowner FROM pg_namespace n
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+),
+owners AS (
+  SELECT s.oid AS schema_oid, pg_get_userbyid(s.nspowner) AS owner FROM schemas s
+  UNION SELECT s.oid, current_user::text FROM schemas s
+  UNION SELECT s.oid, pg_get_userbyid(d.datdba) FROM schemas s, pg_database d WHERE d.datname = current_database()
+  UNION SELECT c.relnamespace, pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM schemas)
 )
-SELECT s.nspname AS name,
-  (SELECT json_agg(o.owner ORDER BY o.owner)::text FROM (
-    SELECT pg_get_userbyid(s.nspowner) AS owner
-    UNION SELECT current_user::text
-    UNION SELECT pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()
-    UNION SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.relnamespace = s.oid
-  ) o WHERE o.owner NOT LIKE 'pg\\_%') AS owners
+SELECT s.nspname AS name, current_user AS master,
+  (SELECT json_agg(o.owner ORDER BY o.owner)::text FROM owners o WHERE o.schema_oid = s.oid AND o.owner NOT LIKE 'pg\\_%') AS owners,
+  (SELECT json_object_agg(o.owner, ${accessTo('o.owner')})::text FROM owners o WHERE o.schema_oid = s.oid) AS access
 FROM schemas s ORDER BY s.nspname`;

@@ -39,6 +39,16 @@ export const sql = {
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} GRANT ${list(privileges)} ON ${objects} TO ${ident(role)}`,
   revokeDefault: (owner: string, schema: string, privileges: readonly string[], objects: DefaultObjects, role: string) =>
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(owner)} IN SCHEMA ${ident(schema)} REVOKE ${list(privileges)} ON ${objects} FROM ${ident(role)}`,
+  /**
+   * Takes, for the rest of the transaction, the rights of a role the provisioning user holds ADMIN
+   * OPTION on (on Aurora, the roles the master created): GRANT on its objects and ALTER DEFAULT
+   * PRIVILEGES FOR it need them. Given back by `giveBackRole` before the commit.
+   */
+  takeRole: (owner: string) => `GRANT ${ident(owner)} TO CURRENT_USER`,
+  giveBackRole: (owner: string) => `REVOKE ${ident(owner)} FROM CURRENT_USER`,
+  /** What an administrator runs so that the provisioning user may take these roles' rights (ADMIN OPTION only, nothing standing). */
+  allowActingFor: (owners: readonly string[], user: string) =>
+    `GRANT ${owners.map((owner) => ident(owner)).join(', ')} TO ${ident(user)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`,
   /** Applies and jobs on a database take turns: held until the transaction ends. Take in database-name order. */
   lockProvisioning: () => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral('db-access:provisioning')}, 0))`,
 };
