@@ -182,8 +182,7 @@ type Connect = (database: string, login: { user: string; password: string }) => 
  * privileges"; "Understanding the rds_superuser role"): AWS keeps the superuser (`rdsadmin`, with a
  * database of its own no one else may connect to); the customer's master user `postgres` is
  * `LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE`, a member of `rds_superuser`, and owns the
- * `postgres` database. Idempotent; a data directory from before this model (whose superuser was
- * `postgres`) is brought to it.
+ * `postgres` database. Idempotent.
  */
 async function applyAuroraPrivilegeModel(connect: Connect, options: LocalPostgresOptions): Promise<void> {
   const superuser = await connectAsSuperuser(connect, options);
@@ -214,25 +213,21 @@ async function applyAuroraPrivilegeModel(connect: Connect, options: LocalPostgre
   }
 }
 
-/** The superuser's session; a directory made before `rdsadmin` existed gets it from the old superuser. */
+/**
+ * The superuser's session. A data directory made before the local cluster followed Aurora's model
+ * (its bootstrap superuser is the master, `postgres`, which PostgreSQL cannot demote) is refused
+ * with what to do, rather than converted: its objects all belong to that superuser.
+ */
 async function connectAsSuperuser(connect: Connect, options: LocalPostgresOptions): Promise<pg.Client> {
-  const login = { user: SUPERUSER, password: options.superuserPassword };
   try {
-    return await connect('postgres', login);
+    return await connect('postgres', { user: SUPERUSER, password: options.superuserPassword });
   } catch (error) {
     const code = (error as { code?: string }).code;
     // 28P01: wrong password, 28000: no such role. Anything else is not about who the superuser is.
     if (code !== '28P01' && code !== '28000') throw error;
   }
-  const legacy = await connect('postgres', { user: MASTER_USER, password: options.masterPassword });
-  try {
-    const { rows } = await legacy.query<{ super: boolean }>('SELECT rolsuper AS super FROM pg_roles WHERE rolname = current_user');
-    if (!rows[0]?.super) throw new Error(`cannot log in as ${SUPERUSER}: the local cluster's superuser password does not match (start it with --fresh)`);
-    const password = `'${options.superuserPassword.replaceAll("'", "''")}'`;
-    await legacy.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SUPERUSER}') THEN CREATE ROLE ${SUPERUSER} SUPERUSER LOGIN; END IF; END $$`);
-    await legacy.query(`ALTER ROLE ${SUPERUSER} WITH SUPERUSER LOGIN PASSWORD ${password}`);
-  } finally {
-    await legacy.end();
-  }
-  return connect('postgres', login);
+  throw new Error(
+    `the local cluster in ${options.dataDir} was made before it followed Aurora's master user (not a superuser), or its superuser password was lost: ` +
+      'start once with `npm start -- --fresh` (this deletes the local data), or delete that directory',
+  );
 }
