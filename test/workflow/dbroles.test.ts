@@ -166,7 +166,10 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(job.status.phase).toBe('completed');
     const execution = (await executions()).find((candidate) => candidate.name === id);
     expect(execution?.status).toBe('SUCCEEDED');
-    expect(execution?.events.some((event) => event.type === 'StateRetried')).toBe(true);
+    // A retry is a new LambdaFunctionScheduled after a LambdaFunctionFailed, in the same TaskStateEntered.
+    const count = (type: string) => execution?.events.filter((event) => event.type === type).length ?? 0;
+    expect(count('LambdaFunctionFailed')).toBeGreaterThan(0);
+    expect(count('LambdaFunctionScheduled')).toBe(count('TaskStateEntered') + count('LambdaFunctionFailed'));
   });
 
   it('fails the role that meets a permanent error, and the job with it, with their messages', async () => {
@@ -185,7 +188,8 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     expect(failed[0]?.completed_at).not.toBeNull();
     expect(job.status.result.filter((result) => result.status === 'completed')).toHaveLength(2);
     const execution = (await executions()).find((candidate) => candidate.name === id);
-    expect(execution?.events.some((event) => event.type === 'StateCaught')).toBe(true);
+    // The Catch: the failed Task exits and RecordRoleFailure runs.
+    expect(execution?.events.some((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'RecordRoleFailure')).toBe(true);
     // The lock was released: the next job runs.
     expect((await waitForJob(await startJob())).status.phase).toBe('completed');
   });

@@ -22,7 +22,8 @@ export interface Execution {
   status: string;
   input: string;
   output?: string;
-  events: { type: string }[];
+  /** Its history, as GetExecutionHistory answers it (HistoryEvent). */
+  events: { type: string; stateEnteredEventDetails?: { name: string } }[];
 }
 
 /** The local API's origin, where the local controls (`/_local/...`) live. */

@@ -1,0 +1,1 @@
+export { type LocalDataApi, type LocalDataApiOptions, type PostgresServer, startLocalDataApi } from './server';
