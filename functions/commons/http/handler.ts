@@ -96,16 +96,17 @@ const httpResponder = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
   },
 });
 
-/**
- * One Lambda handler for a handler group: it finds the operation from the route key, checks the
- * caller's claims and access, validates the input with the operation's contract and serialises the
- * result. The same middy stack serves every HTTP function.
- */
 export interface HttpHandlerOptions {
   /** Makes POSTs with an `Idempotency-Key` run once (groups with POST routes pass it). */
   idempotency?: IdempotentRunner;
 }
 
+/**
+ * One Lambda handler for a handler group: it finds the operation from the route key, checks the
+ * caller's claims and access, validates the input with the operation's contract and serialises the
+ * result, within the request's deadline and, for a POST with an `Idempotency-Key`, once. The same
+ * middy stack serves every HTTP function.
+ */
 export function createHttpHandler<Group extends HandlerGroup>(group: Group, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
   const byRouteKey = new Map<string, { route: RouteDefinition; contract: OperationContract; run: OperationHandler<OperationId> }>();
   for (const route of routesOfGroup(group)) {
@@ -134,8 +135,10 @@ export function createHttpHandler<Group extends HandlerGroup>(group: Group, oper
     const idempotency = entry.route.method === 'POST' ? options.idempotency : undefined;
     const key = idempotency ? idempotencyKeyOf(event.headers) : undefined;
     // The idempotency record is kept outside the work's deadline, so that it can still be put right when the work runs out.
-    const call = { org: caller.orgId, operation: entry.route.operationId, key: key ?? '', request };
-    const result = idempotency && key ? await withinDeadline(deadline.forCleanup(), () => idempotency(call, context, run)) : await run();
+    const result =
+      idempotency && key
+        ? await withinDeadline(deadline.forCleanup(), () => idempotency({ org: caller.orgId, operation: entry.route.operationId, key, request }, context, run))
+        : await run();
     return jsonResponse(result.statusCode, result.body);
   };
 
