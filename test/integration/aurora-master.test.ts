@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiAs, newOrg } from '../support/api';
 import { type LocalCluster, newLocalCluster } from '../support/clusters';
-import { createAppRole, createDatabase, loginAs, masterClient, masterMemberships, runAs, tryQuery } from '../support/postgres';
+import { createAppRole, createDatabase, loginAs, masterClient, masterMemberships, runAs, runAsSuperuser, tryQuery } from '../support/postgres';
 import { type Api, revealSecret, startJob, waitForJob } from '../workflow/jobs';
 import type { PlanResult } from '../../functions/schemas/provisioning';
 
@@ -21,18 +20,6 @@ describe('provisioning as Aurora\'s master user, on objects of application roles
 
   const plan = async (body: Record<string, unknown>) => (await admin('POST', '/resources/shop/plan', { body })).body as PlanResult;
   const apply = async (sid: string) => admin('POST', '/resources/shop/apply', { body: { sid } });
-  const superuser = async (database: string, sql: string) => {
-    const url = new URL(cluster.postgres_superuser_url);
-    url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
   beforeAll(async () => {
     cluster = await newLocalCluster('aurora');
     // Two application roles, made by the master; objects of both in `shared`.
@@ -141,12 +128,13 @@ describe('provisioning as Aurora\'s master user, on objects of application roles
 
   it('reports an owner the master cannot act for in the plan, with the statement that allows it, and runs nothing', async () => {
     // Prepare: a role made by the superuser (an administrator), not by the master: no ADMIN OPTION on it
-    await superuser(
+    await runAsSuperuser(
       DB,
       `CREATE ROLE legacy_owner NOLOGIN;
        CREATE SCHEMA legacy AUTHORIZATION legacy_owner;
        SET ROLE legacy_owner;
        CREATE TABLE legacy.ledger (id int);`,
+      cluster,
     );
     const hoopRo = async () => (await revealSecret(admin, cluster.cluster_id, `hoop_ro_${cluster.cluster_id}`))['envvar:PASS'] ?? '';
     const passwordBefore = await hoopRo();
@@ -172,7 +160,7 @@ describe('provisioning as Aurora\'s master user, on objects of application roles
     await stillWorks.end();
 
     // Act again: the administrator runs the statement, and the same plan goes through
-    await superuser('postgres', allow);
+    await runAsSuperuser('postgres', allow, cluster);
     const allowed = await plan({ role: 'auditor', privileges: ['SELECT'], scopes: [`${DB}.legacy`] });
     const applied = await apply(allowed.sid);
 

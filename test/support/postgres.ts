@@ -47,20 +47,27 @@ export function newDatabaseName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Runs SQL in a database as the superuser, which Aurora keeps to itself: for what only an
+ * administrator could set up (roles the master did not make, objects of any role).
+ */
+export async function runAsSuperuser(database: string, sql: string, cluster: ClusterUrls = inject('stack')): Promise<void> {
+  const client = await connectTo(cluster.postgres_superuser_url, database);
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Runs SQL in a database as an application role, the way its migrations would: objects it creates
  * belong to that role, not to the master. (Through the superuser, which may become any role.)
  */
-export async function runAs(role: string, database: string, sql: string, cluster: ClusterUrls = inject('stack')): Promise<void> {
-  const client = await connectTo(cluster.postgres_superuser_url, database);
-  try {
-    await client.query(`SET ROLE ${quoteIdent(role)}`);
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+export function runAs(role: string, database: string, sql: string, cluster: ClusterUrls = inject('stack')): Promise<void> {
+  return runAsSuperuser(database, `SET ROLE ${quoteIdent(role)};\n${sql}`, cluster);
 }
 
 /**
