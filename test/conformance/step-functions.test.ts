@@ -30,9 +30,20 @@ describe('the local Step Functions answers as the service does', () => {
   let admin: Api;
   let client: SFNClient;
   const executionArnOf = (jobId: string) => `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${jobId}`;
+  /**
+   * Runs a job to its end and waits for its execution to end too: the job records its phase in the
+   * workflow's last state, a moment before the execution itself leaves RUNNING.
+   */
   const runJob = async () => {
     const id = await startJob(admin, { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'conformance-' });
-    return { id, job: await waitForJob(admin, id), executionArn: executionArnOf(id) };
+    const job = await waitForJob(admin, id);
+    const executionArn = executionArnOf(id);
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const { status } = await client.send(new DescribeExecutionCommand({ executionArn }));
+      if (status !== 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { id, job, executionArn };
   };
   /** Every page of an execution's history, 7 events at a time. */
   const historyOf = async (executionArn: string, extra: { reverseOrder?: boolean; includeExecutionData?: boolean } = {}) => {
