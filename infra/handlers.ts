@@ -1,16 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import type { HandlerGroup } from '../functions/routes';
+import type { HandlerGroup } from '../functions/http/routes';
 
-/** The entry file of a handler group's Lambda function: `functions/http/<group>.ts`, export `handler`. */
+/** The entry file of a handler group's Lambda function: `functions/entries/<group>.ts`, export `handler`. */
 export function handlerEntry(group: HandlerGroup): string {
-  return fileURLToPath(new URL(`../functions/http/${group}.ts`, import.meta.url));
+  return fileURLToPath(new URL(`../functions/entries/${group}.ts`, import.meta.url));
 }
 
 /** The Lambda functions of the DB role job workflow: one bundle, one handler per Task. */
-export const DBROLES_TASKS_ENTRY = fileURLToPath(new URL('../functions/tasks/dbroles.ts', import.meta.url));
+export const DBROLES_TASKS_ENTRY = fileURLToPath(new URL('../functions/entries/dbroles-tasks.ts', import.meta.url));
 
 /** The target of the RDS tag change rule. */
-export const TAG_TRIGGER_ENTRY = fileURLToPath(new URL('../functions/events/tag-trigger.ts', import.meta.url));
+export const TAG_TRIGGER_ENTRY = fileURLToPath(new URL('../functions/entries/tag-trigger.ts', import.meta.url));
 
 /** The DB role job workflow: one ASL document for CDK and for the local runner. */
 export const DBROLES_STATE_MACHINE = fileURLToPath(new URL('./statemachine/dbroles.asl.json', import.meta.url));

@@ -22,11 +22,11 @@ import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/commons/table';
-import { type HandlerGroup, routes, routesOfGroup } from '../functions/routes';
+import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb/table';
+import { type HandlerGroup, routes, routesOfGroup } from '../functions/http/routes';
 import { LAMBDA_BUNDLING } from './bundling';
 import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
-import { executionEndedPattern, tagChangePattern } from '../functions/events/rules';
+import { executionEndedPattern, tagChangePattern } from '../functions/adapters/eventbridge/rules';
 import type { DeploymentSettings } from './settings';
 
 export interface DbAccessStackProps extends StackProps {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventPattern } from '../../functions/events/rules';
+import type { EventPattern } from '../../functions/adapters/eventbridge/rules';
 
 /** An event as EventBridge delivers it to a target. */
 export interface EventEnvelope {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type RouteDefinition, routeKey, routes, type HandlerGroup } from '../../functions/routes';
+import { type RouteDefinition, routeKey, routes, type HandlerGroup } from '../../functions/http/routes';
 import { invokeLocally, lambdaContext } from './lambda-runtime';
 
 export type HttpHandler = (

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type HandlerGroup, routes } from '../../functions/routes';
+import { type HandlerGroup, routes } from '../../functions/http/routes';
 import { handlerEntry } from '../handlers';
-import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../../functions/commons/table';
+import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb';
 import { startDynamoDbFaults } from './dynamodb-faults';
 import { type HttpHandler, startLocalHttpApi } from './http-api';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { routes } from '../../functions/routes';
+import { routes } from '../../functions/http/routes';
 import { LAMBDA_BUNDLING } from '../../infra/bundling';
 import { handlerEntry } from '../../infra/handlers';
 import { type BenchRow, median } from './report';

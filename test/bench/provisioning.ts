@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CLUSTER_STATE_SQL, DATABASE_STATE_SQL } from '../../functions/provisioning/sql/catalog';
+import { CLUSTER_STATE_SQL, DATABASE_STATE_SQL } from '../../functions/core/postgres/catalog';
 import type { StackInfo } from '../../infra/local/stack';
 import type { BenchRow } from './report';
 import { dataApiCalls } from './data-api-calls';

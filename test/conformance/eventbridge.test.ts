@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeEventBusCommand, type EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishEvent } from '../../functions/events/publisher';
-import { executionEndedPattern, tagChangePattern } from '../../functions/events/rules';
+import { publishEvent } from '../../functions/adapters/eventbridge/publisher';
+import { executionEndedPattern, tagChangePattern } from '../../functions/adapters/eventbridge/rules';
 import { LOCAL_STATE_MACHINE_ARN, LOCAL_TAG } from '../../infra/local/workflows';
 import { localOrigin } from '../workflow/jobs';
 import { eventBridgeClient } from './clients';

@@ -3,7 +3,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../functions/routes';
+import { routes } from '../../functions/http/routes';
 import { DBROLES_TASK_FUNCTIONS } from '../../infra/handlers';
 import { DEFAULT_SETTINGS, type DeploymentSettings, settingsFrom } from '../../infra/settings';
 import { DbAccessStack } from '../../infra/stack';

@@ -3,7 +3,7 @@ import { apiAs, newOrg } from '../support/api';
 import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { createAppRole, createDatabase, loginAs, masterClient, masterMemberships, runAs, runAsSuperuser, tryQuery } from '../support/postgres';
 import { type Api, revealSecret, startJob, waitForJob } from '../workflow/jobs';
-import type { PlanResult } from '../../functions/schemas/provisioning';
+import type { PlanResult } from '../../functions/http/schemas/provisioning';
 
 const DB = 'shop';
 

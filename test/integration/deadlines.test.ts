@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { stallDynamoDb } from '../support/dynamodb';
 import { createDatabase, loginAs, newDatabaseName, newMasterSecret, stallDataApi, tryQuery } from '../support/postgres';
-import type { PlanResult } from '../../functions/schemas/provisioning';
+import type { PlanResult } from '../../functions/http/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
 

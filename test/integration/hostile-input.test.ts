@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { itemSize } from '../../functions/commons/table';
+import { itemSize } from '../../functions/adapters/dynamodb/table';
 import { apiAs, call, itemsOfOrg, newOrg } from '../support/api';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { routes } from '../../functions/routes';
+import { routes } from '../../functions/http/routes';
 import { call } from '../support/api';
 
 interface OpenApiDocument {

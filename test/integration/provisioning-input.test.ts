@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { PRIVILEGES } from '../../functions/provisioning/privileges';
+import { PRIVILEGES } from '../../functions/core/postgres/privileges';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { createDatabase, dataApiCalls, injectDataApiFaults, loginAs, masterClient, newDatabaseName, newMasterSecret, tryQuery } from '../support/postgres';
-import type { PlanResult } from '../../functions/schemas/provisioning';
+import type { PlanResult } from '../../functions/http/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
 

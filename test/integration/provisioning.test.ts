@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { allHandlerLogs, handlerLogsOfOrg } from '../support/logs';
 import { createAppRole, createDatabase, dataApiCalls, loginAs, masterClient, masterMemberships, newDatabaseName, newMasterSecret, runAs, tryQuery } from '../support/postgres';
-import type { ApplyResult, PlanResult } from '../../functions/schemas/provisioning';
+import type { ApplyResult, PlanResult } from '../../functions/http/schemas/provisioning';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;
 

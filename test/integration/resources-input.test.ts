@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../functions/routes';
+import { routes } from '../../functions/http/routes';
 import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 
 type Api = Awaited<ReturnType<typeof apiAs>>;

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePassword, scramSha256Verifier } from '../../functions/commons/password';
-import { generateRoleName } from '../../functions/provisioning/role-name';
+import { generatePassword, scramSha256Verifier } from '../../functions/core/postgres/password';
+import { generateRoleName } from '../../functions/core/postgres/role-name';
 import {
   parseScope,
   qualified,
   quoteIdentifier,
   quoteLiteral,
-} from '../../functions/provisioning/sql/identifiers';
+} from '../../functions/core/postgres/identifiers';
 import { freePort } from '../../infra/local/ports';
 import { type LocalPostgres, startLocalPostgres } from '../../infra/local/postgres';
 

@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/commons/config';
+import { loadConfig } from '../../../functions/adapters/config';
 import {
   type AuthorizedRequest,
   authorize,
   type ClaimSettings,
-  isAdmin,
-  isAuditor,
+  type GroupSettings,
   MAX_ORG_ID_LENGTH,
   parseGroupsClaim,
   parseOrgClaim,
   principalFromRequest,
-} from '../../../functions/commons/http/auth';
+  principalOf,
+} from '../../../functions/http/auth';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -25,7 +25,7 @@ function requestWith(authorization: string | undefined, verifiedSub: string | nu
   };
 }
 
-const settings: ClaimSettings = { orgClaim: 'org_id', groupsClaim: 'groups', orgIdPattern: undefined };
+const settings: ClaimSettings & GroupSettings = { orgClaim: 'org_id', groupsClaim: 'groups', orgIdPattern: undefined, adminGroup: 'admin', auditorGroup: 'auditor' };
 
 describe('parseGroupsClaim', () => {
   it.each([
@@ -117,11 +117,10 @@ describe('principalFromRequest', () => {
     request.requestContext.authorizer = { jwt: { claims: { sub: 'u1', tenant: 'other', roles: '[db admin]' } } };
 
     // Act
-    const principal = principalFromRequest(request, { orgClaim: 'tenant', groupsClaim: 'roles', orgIdPattern: undefined });
+    const principal = principalFromRequest(request, { ...settings, orgClaim: 'tenant', groupsClaim: 'roles' });
 
     // Assess
-    expect(principal).toEqual({ sub: 'u1', email: 'u@x', orgId: 'acme', groups: ['db admin'] });
-    expect(isAdmin(principal)).toBe(false);
+    expect(principal).toEqual({ sub: 'u1', email: 'u@x', orgId: 'acme', groups: ['db admin'], admin: false, auditor: false });
   });
 
   it('takes the token with or without the Bearer prefix, as API Gateway does', () => {
@@ -171,7 +170,7 @@ describe('principalFromRequest', () => {
 });
 
 describe('authorize', () => {
-  const as = (groups: string[]) => ({ sub: 'u', email: undefined, orgId: 'o', groups });
+  const as = (groups: string[], names: GroupSettings = settings) => principalOf({ sub: 'u', email: undefined, orgId: 'o', groups }, names);
 
   it.each([
     [['admin'], 'admin', true],
@@ -200,14 +199,14 @@ describe('authorize', () => {
     const groups = { adminGroup: 'db-admins', auditorGroup: 'db-auditors' };
 
     // Act
-    const check = (member: string[], access: 'admin' | 'auditor') => () => authorize(as(member), access, groups);
+    const check = (member: string[], access: 'admin' | 'auditor') => () => authorize(as(member, groups), access);
 
     // Assess
     expect(check(['db-admins'], 'admin')).not.toThrow();
     expect(check(['admin'], 'admin')).toThrow(expect.objectContaining({ statusCode: 403 }));
     expect(check(['db-auditors'], 'auditor')).not.toThrow();
     expect(check(['auditor'], 'auditor')).toThrow(expect.objectContaining({ statusCode: 403 }));
-    expect(isAdmin(as(['db-admins']), groups)).toBe(true);
-    expect(isAuditor(as(['auditor']), groups)).toBe(false);
+    expect(as(['db-admins'], groups).admin).toBe(true);
+    expect(as(['auditor'], groups).auditor).toBe(false);
   });
 });

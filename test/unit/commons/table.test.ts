@@ -8,7 +8,7 @@ import {
   encodePageToken,
   itemSize,
   MARSHALL_OPTIONS,
-} from '../../../functions/commons/table';
+} from '../../../functions/adapters/dynamodb/table';
 
 describe('page tokens', () => {
   it('round-trip any sort key of their listing', () => {

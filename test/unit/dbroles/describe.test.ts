@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { checkProvisionable, LocalDatabaseDescriber, type LocalRdsCatalog, RdsDatabaseDescriber } from '../../../functions/dbroles/describe';
+import { checkProvisionable, LocalDatabaseDescriber, type LocalRdsCatalog, RdsDatabaseDescriber } from '../../../functions/adapters/rds/describer';
 import { answering } from './answering';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/rds/${name}.xml`, import.meta.url), 'utf8');

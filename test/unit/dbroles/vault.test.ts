@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpVaultWriter } from '../../../functions/dbroles/vault';
+import { HttpVaultWriter } from '../../../functions/adapters/vault';
 import { freePort } from '../../../infra/local/ports';
 import { type FakeVault, startFakeVault } from '../../support/vault-server';
 

@@ -1,6 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { StepFunctionsJobWorkflow } from '../../../functions/dbroles/workflow';
+import { StepFunctionsJobWorkflow } from '../../../functions/adapters/step-functions';
 import { answering } from './answering';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:dbroles';

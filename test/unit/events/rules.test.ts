@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { executionEndedPattern, tagChangePattern } from '../../../functions/events/rules';
+import { executionEndedPattern, tagChangePattern } from '../../../functions/adapters/eventbridge/rules';
 import { DBROLES_STATE_MACHINE } from '../../../infra/handlers';
 import { matchesPattern } from '../../../infra/local/eventbridge';
 

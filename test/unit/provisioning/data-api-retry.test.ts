@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, withRetry } from '../../../functions/provisioning/sql/data-api';
+import { redactSecrets, withRetry } from '../../../functions/adapters/data-api/sql-executor';
 
 const policy = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
 const failing = (name: string, times: number) => {

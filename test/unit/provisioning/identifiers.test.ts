@@ -8,7 +8,7 @@ import {
   qualified,
   quoteIdentifier,
   quoteLiteral,
-} from '../../../functions/provisioning/sql/identifiers';
+} from '../../../functions/core/postgres/identifiers';
 
 /**
  * What PostgreSQL's scanner does with a quoted identifier at the start of `text`: read to the first

@@ -5,7 +5,7 @@ import {
   PRIVILEGES,
   splitPrivileges,
   UnknownPrivilegeError,
-} from '../../../functions/provisioning/privileges';
+} from '../../../functions/core/postgres/privileges';
 
 /** A privilege word in a random mix of upper and lower case, sometimes with spaces around it. */
 const anyCase = fc

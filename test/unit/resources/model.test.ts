@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isCredentialEnvVar, maskEnvVars, revealSecretValue, roleRecordFrom } from '../../../functions/resources/model';
+import { isCredentialEnvVar, maskEnvVars, revealSecretValue, roleRecordFrom } from '../../../functions/core/resources/model';
 
 const fullwidth = (text: string) => text.replace(/[!-~]/g, (character) => String.fromCharCode(character.charCodeAt(0) + 0xfee0));
 const ARN_VALUE = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';

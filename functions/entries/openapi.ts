@@ -1,0 +1,12 @@
+import { createHttpHandler } from '../http/handler';
+import { buildOpenApiDocument } from '../http/openapi';
+
+let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+/** Serves the OpenAPI document; built on the first call and kept for the life of the container. */
+export const handler = createHttpHandler('openapi', {
+  getOpenApiDocument: async () => {
+    document ??= buildOpenApiDocument();
+    return { statusCode: 200, body: document };
+  },
+});

@@ -1,0 +1,32 @@
+import { rdsData } from '../adapters/data-api/client';
+import { dynamodb } from '../adapters/dynamodb/client';
+import { config } from '../adapters/config';
+import { log } from '../adapters/logger';
+import { idempotency } from '../adapters/dynamodb/idempotency-client';
+import { createHttpHandler } from '../http/handler';
+import { storeProvisionedCredentials } from '../core/plans/credentials';
+import { ProvisioningService } from '../core/plans/use-cases';
+import { DataApiSqlPort } from '../adapters/data-api/sql-executor';
+import { ResourceService } from '../core/resources/use-cases';
+import { ResourceStore } from '../adapters/dynamodb/resource-store';
+import { SessionStore } from '../adapters/dynamodb/session-store';
+
+const resourceStore = new ResourceStore(dynamodb, config.tableName);
+const sessions = new SessionStore(dynamodb, config.tableName);
+const resources = new ResourceService(resourceStore, sessions);
+const service = new ProvisioningService({
+  getResource: (orgId, name) => resourceStore.getResource(orgId, name),
+  sessions,
+  sqlFor: (target) => new DataApiSqlPort(rdsData, { resourceArn: target.clusterArn, secretArn: target.secretArn }),
+  storeCredentials: storeProvisionedCredentials(resources),
+  planTtlSeconds: config.planTtlSeconds,
+  log,
+});
+
+/** Plan and apply of PostgreSQL roles, single and batch. */
+export const handler = createHttpHandler('provisioning', {
+  planResourceRole: async ({ params, body }, { caller }) => ({ statusCode: 200, body: await service.plan(caller, params.name, body) }),
+  planResourceRoles: async ({ body }, { caller }) => ({ statusCode: 200, body: { results: await service.planBatch(caller, body.items) } }),
+  applyResourcePlan: async ({ params, body }, { caller }) => ({ statusCode: 200, body: await service.apply(caller, params.name, body.sid) }),
+  applyResourcePlans: async ({ body }, { caller }) => ({ statusCode: 200, body: { results: await service.applyBatch(caller, body.items) } }),
+}, { idempotency });

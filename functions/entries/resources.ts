@@ -1,0 +1,40 @@
+import { dynamodb } from '../adapters/dynamodb/client';
+import { config } from '../adapters/config';
+import { idempotency } from '../adapters/dynamodb/idempotency-client';
+import { createHttpHandler } from '../http/handler';
+import { ResourceService } from '../core/resources/use-cases';
+import { ResourceStore } from '../adapters/dynamodb/resource-store';
+import { SessionStore } from '../adapters/dynamodb/session-store';
+
+const service = new ResourceService(new ResourceStore(dynamodb, config.tableName), new SessionStore(dynamodb, config.tableName));
+
+/** Resources, their roles and the audited reveal of role credentials. */
+export const handler = createHttpHandler('resources', {
+  createResource: async ({ body }, { caller }) => ({ statusCode: 201, body: await service.createResource(caller, body) }),
+  listResources: async ({ query }, { caller }) => ({ statusCode: 200, body: await service.listResources(caller, query) }),
+  getResource: async ({ params }, { caller }) => ({ statusCode: 200, body: await service.getResource(caller, params.name) }),
+  updateResource: async ({ params, body }, { caller }) => ({
+    statusCode: 200,
+    body: await service.updateResource(caller, params.name, body),
+  }),
+  deleteResource: async ({ params }, { caller }) => {
+    await service.deleteResource(caller, params.name);
+    return { statusCode: 204 };
+  },
+  createRole: async ({ params, body }, { caller }) => ({
+    statusCode: 201,
+    body: await service.createRole(caller, params.name, body),
+  }),
+  updateRole: async ({ params, body }, { caller }) => ({
+    statusCode: 200,
+    body: await service.updateRole(caller, params.name, params.role, body),
+  }),
+  deleteRole: async ({ params }, { caller }) => {
+    await service.deleteRole(caller, params.name, params.role);
+    return { statusCode: 204 };
+  },
+  revealRoleCredentials: async ({ params }, { caller }) => ({
+    statusCode: 200,
+    body: await service.revealCredentials(caller, params.name, params.role),
+  }),
+}, { idempotency });

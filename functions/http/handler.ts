@@ -1,0 +1,150 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { type Contracts, contracts, type OperationContract, type OperationRequest } from './contracts';
+import { type HandlerGroup, type OperationId, type RouteDefinition, type routes, routeKey, routesOfGroup } from './routes';
+import { config } from '../adapters/config';
+import { requestDeadline, withinDeadline } from '../core/deadline';
+import { BadRequestError, HttpError, NotFoundError } from '../core/errors';
+import { logger } from '../adapters/logger';
+import { authorize, type Principal, principalFromRequest } from './auth';
+import { idempotencyKeyOf, type IdempotentRunner } from '../adapters/dynamodb/idempotency';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+export interface HttpResult {
+  statusCode: number;
+  body?: unknown;
+}
+
+export interface CallContext {
+  /** The caller; on public routes an anonymous principal with no org. */
+  caller: Principal;
+  requestId: string;
+}
+
+export type OperationHandler<Id extends OperationId> = (
+  request: OperationRequest<Id>,
+  context: CallContext,
+) => Promise<HttpResult>;
+
+export type GroupOperations<Group extends HandlerGroup> = {
+  [Id in Extract<(typeof routes)[number], { group: Group }>['operationId']]: OperationHandler<Id>;
+};
+
+const ANONYMOUS: Principal = { sub: 'anonymous', email: undefined, orgId: '', groups: [], admin: false, auditor: false };
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new BadRequestError(
+    `invalid ${where}`,
+    result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+  );
+}
+
+function parseJsonBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') {
+    throw new BadRequestError('request body is required');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('request body is not valid JSON');
+  }
+}
+
+function parseRequest(contract: OperationContract, event: HttpEvent) {
+  return {
+    params: contract.params ? validate(contract.params, event.pathParameters ?? {}, 'path parameters') : undefined,
+    query: contract.query ? validate(contract.query, event.queryStringParameters ?? {}, 'query') : undefined,
+    body: contract.body ? validate(contract.body, parseJsonBody(event), 'request body') : undefined,
+  };
+}
+
+function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  if (body === undefined) return { statusCode, headers };
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * Serialises results and errors. As in middy's http-error-handler, an error below 500 is exposed in
+ * the spec's shape; anything else is logged and answered with a generic 500 that says nothing internal.
+ */
+const httpResponder = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
+  after: (request) => {
+    logger.info('request completed', { route: request.event.routeKey, status: request.response?.statusCode });
+  },
+  onError: (request) => {
+    const { error } = request;
+    if (error instanceof HttpError && error.expose) {
+      request.response = jsonResponse(
+        error.statusCode,
+        { message: error.message, ...(error.errors ? { errors: error.errors } : {}) },
+        error.headers,
+      );
+      logger.info('request refused', { route: request.event.routeKey, status: error.statusCode, reason: error.message });
+      return;
+    }
+    logger.error('request failed', { route: request.event.routeKey, error: error as Error });
+    request.response = jsonResponse(500, { message: 'internal error' });
+  },
+});
+
+export interface HttpHandlerOptions {
+  /** Makes POSTs with an `Idempotency-Key` run once (groups with POST routes pass it). */
+  idempotency?: IdempotentRunner;
+}
+
+/**
+ * One Lambda handler for a handler group: it finds the operation from the route key, checks the
+ * caller's claims and access, validates the input with the operation's contract and serialises the
+ * result, within the request's deadline and, for a POST with an `Idempotency-Key`, once. The same
+ * middy stack serves every HTTP function.
+ */
+export function createHttpHandler<Group extends HandlerGroup>(group: Group, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
+  const byRouteKey = new Map<string, { route: RouteDefinition; contract: OperationContract; run: OperationHandler<OperationId> }>();
+  for (const route of routesOfGroup(group)) {
+    const run = (operations as Record<string, OperationHandler<OperationId>>)[route.operationId];
+    if (!run) throw new Error(`handler group ${group} has no operation ${route.operationId}`);
+    byRouteKey.set(routeKey(route), {
+      route,
+      contract: contracts[route.operationId as keyof Contracts],
+      run,
+    });
+  }
+
+  const dispatch = async (event: HttpEvent, context: Context): Promise<HttpResponse> => {
+    const entry = byRouteKey.get(event.routeKey);
+    if (!entry) throw new NotFoundError('route not found');
+    let caller = ANONYMOUS;
+    if (entry.route.access !== 'public') {
+      caller = principalFromRequest(event, config);
+      logger.appendKeys({ org_id: caller.orgId, sub: caller.sub });
+      authorize(caller, entry.route.access);
+    }
+    const request = parseRequest(entry.contract, event) as OperationRequest<OperationId>;
+    // Every SDK call of the operation obeys this deadline, inside API Gateway's 30 s (see commons/deadline).
+    const deadline = requestDeadline(context.getRemainingTimeInMillis());
+    const run = () => withinDeadline(deadline, () => entry.run(request, { caller, requestId: context.awsRequestId }));
+    const idempotency = entry.route.method === 'POST' ? options.idempotency : undefined;
+    const key = idempotency ? idempotencyKeyOf(event.headers) : undefined;
+    // The idempotency record is kept outside the work's deadline, so that it can still be put right when the work runs out.
+    const result =
+      idempotency && key
+        ? await withinDeadline(deadline.forCleanup(), () => idempotency({ org: caller.orgId, operation: entry.route.operationId, key, request }, context, run))
+        : await run();
+    return jsonResponse(result.statusCode, result.body);
+  };
+
+  return middy<HttpEvent, HttpResponse>(dispatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders())
+    .use(httpResponder());
+}
