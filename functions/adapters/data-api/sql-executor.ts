@@ -9,19 +9,7 @@ import {
 import { config } from '../config';
 import { DeadlineExceededError, OutcomeUnknownError } from '../../core/errors';
 import { logger } from '../logger';
-import type { SqlParameters, SqlPort, SqlTransaction } from '../../core/postgres/sql-port';
-
-/** A statement failed, with the database's message (any password literal redacted) and SQLSTATE. */
-export class SqlExecutionError extends Error {
-  override name = 'SqlExecutionError';
-  constructor(
-    message: string,
-    readonly sqlState: string | undefined,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
+import { redactSecrets, SqlExecutionError, type SqlParameters, type SqlPort, type SqlTransaction } from '../../core/postgres/sql-port';
 
 /** Errors the service raises before a statement starts: retrying cannot run anything twice. */
 const NOT_STARTED = new Set(['DatabaseResumingException', 'ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailableError', 'InternalServerErrorException', 'DatabaseUnavailableException']);
@@ -40,11 +28,6 @@ function errorName(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '';
   const { name, code } = error as { name?: string; code?: string };
   return code && AMBIGUOUS.has(code) ? code : (name ?? '');
-}
-
-/** Never let a password or verifier literal out in an error message or a log line. */
-export function redactSecrets(text: string): string {
-  return text.replace(/(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'").replace(/SCRAM-SHA-256\$[^\s'"]+/g, '[redacted]');
 }
 
 /** The SDK gave up waiting (`requestTimeout`): the database did not answer, whatever the SDK's wording. */

@@ -1,5 +1,5 @@
 import type { Log } from '../log';
-import { redactSecrets, SqlExecutionError } from '../../adapters/data-api/sql-executor';
+import { redactSecrets, SqlExecutionError } from '../postgres/sql-port';
 import { JOB_FINISHED } from '../../adapters/eventbridge/publisher';
 import { credentialsInfoOf, type JobPhase, type JobRole, type JobTarget, JOB_ROLES, PHASE_MESSAGES, type RoleResult } from './model';
 import { provisionJobRole, type RoleProvisioningDependencies } from './provision-role';

@@ -11,7 +11,7 @@ import type { PlanSessionDetails, SessionStore } from '../../adapters/dynamodb/s
 import { PASSWORD_PLACEHOLDER, type PlanConfig, type Statement } from '../postgres/model';
 import { checksumOf, databasesInReach, planChanges } from '../postgres/diff';
 import { PlanFailedError } from '../postgres/plan-failed';
-import type { SqlPort, SqlTransaction } from '../postgres/sql-port';
+import { SqlExecutionError, type SqlPort, type SqlTransaction } from '../postgres/sql-port';
 import { splitPrivileges } from '../postgres/privileges';
 import { generateRoleName } from '../postgres/role-name';
 import { readClusterState, readDatabaseState, readSnapshot } from '../postgres/snapshot';
@@ -76,7 +76,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /** Failures a plan or an apply reports as `status: failed` rather than as an HTTP error. */
 function isReportable(error: unknown): boolean {
-  return error instanceof PlanFailedError || (error instanceof Error && error.name === 'SqlExecutionError');
+  return error instanceof PlanFailedError || error instanceof SqlExecutionError;
 }
 
 /**

@@ -16,3 +16,23 @@ export interface SqlPort {
   query<Row extends Record<string, unknown>>(database: string, sql: string, parameters?: SqlParameters): Promise<Row[]>;
   begin(database: string): Promise<SqlTransaction>;
 }
+
+/**
+ * A statement failed, with the database's message (any password literal redacted) and SQLSTATE.
+ * Every SqlPort throws it; `retryable` says the statement surely did not run and may be sent again.
+ */
+export class SqlExecutionError extends Error {
+  override name = 'SqlExecutionError';
+  constructor(
+    message: string,
+    readonly sqlState: string | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Never let a password or verifier literal out in an error message or a log line. */
+export function redactSecrets(text: string): string {
+  return text.replace(/(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'").replace(/SCRAM-SHA-256\$[^\s'"]+/g, '[redacted]');
+}

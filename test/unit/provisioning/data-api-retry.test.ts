@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, withRetry } from '../../../functions/adapters/data-api/sql-executor';
+import { withRetry } from '../../../functions/adapters/data-api/sql-executor';
+import { redactSecrets } from '../../../functions/core/postgres/sql-port';
 
 const policy = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
 const failing = (name: string, times: number) => {
