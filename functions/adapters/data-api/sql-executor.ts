@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { config } from '../config';
 import { DeadlineExceededError, OutcomeUnknownError } from '../../core/errors';
+import { type RetryPolicy, retry } from '../../core/retry';
 import { logger } from '../logger';
 import { redactSecrets, SqlExecutionError, type SqlParameters, type SqlPort, type SqlTransaction } from '../../core/postgres/sql-port';
 
@@ -15,12 +16,6 @@ import { redactSecrets, SqlExecutionError, type SqlParameters, type SqlPort, typ
 const NOT_STARTED = new Set(['DatabaseResumingException', 'ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailableError', 'InternalServerErrorException', 'DatabaseUnavailableException']);
 /** Errors after which a statement may or may not have run: only an idempotent call is repeated. */
 const AMBIGUOUS = new Set(['StatementTimeoutException', 'TimeoutError', 'RequestTimeout', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
-
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
 
@@ -46,19 +41,16 @@ export function toSqlExecutionError(error: unknown): SqlExecutionError {
  * throttling), with exponential backoff and full jitter; when `idempotent`, also after a timeout.
  */
 export async function withRetry<T>(call: () => Promise<T>, options: { idempotent: boolean; policy: RetryPolicy; onRetry?: (name: string) => void }): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      // The request's deadline passed: no retry, and the caller learns whether anything may have changed.
-      if (error instanceof DeadlineExceededError || error instanceof OutcomeUnknownError) throw error;
-      const name = errorName(error);
-      const retryable = NOT_STARTED.has(name) || (options.idempotent && AMBIGUOUS.has(name));
-      if (!retryable || attempt >= options.policy.attempts) throw toSqlExecutionError(error);
-      options.onRetry?.(name);
-      const ceiling = Math.min(options.policy.maxDelayMs, options.policy.baseDelayMs * 2 ** (attempt - 1));
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-    }
+  try {
+    return await retry(call, {
+      ...options.policy,
+      retryable: (error) => NOT_STARTED.has(errorName(error)) || (options.idempotent && AMBIGUOUS.has(errorName(error))),
+      onRetry: (error) => options.onRetry?.(errorName(error)),
+    });
+  } catch (error) {
+    // The request's deadline passed: the caller learns whether anything may have changed.
+    if (error instanceof DeadlineExceededError || error instanceof OutcomeUnknownError) throw error;
+    throw toSqlExecutionError(error);
   }
 }
 

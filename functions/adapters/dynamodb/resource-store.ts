@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors';
+import { retry } from '../../core/retry';
 import {
   assertItemFits,
   assertTransactionFits,
@@ -10,6 +11,8 @@ import {
   queryPartitionPage,
   SORT_PREFIX,
   withTransactionRetry,
+  BATCH_RETRY,
+  UnprocessedBatchError,
 } from './table';
 import type { ResourceRecord, RoleRecord } from '../../core/resources/model';
 
@@ -108,17 +111,20 @@ export class ResourceStore {
       let requestKeys: Record<string, unknown>[] = names
         .slice(start, start + 100)
         .map((name) => ({ pk: keys.partition(orgId), sk: keys.role(name) }));
-      for (let attempt = 0; requestKeys.length > 0; attempt++) {
-        const result = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const role = toRoleRecord(item);
-          byResource.get(role.resource_id)?.push(role);
-        }
-        requestKeys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (requestKeys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
-      }
+      await retry(
+        async () => {
+          const result = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys, ConsistentRead: true } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            const role = toRoleRecord(item);
+            byResource.get(role.resource_id)?.push(role);
+          }
+          requestKeys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+          if (requestKeys.length > 0) throw new UnprocessedBatchError(`${requestKeys.length} role items were left unprocessed`);
+        },
+        { ...BATCH_RETRY, retryable: (error) => error instanceof UnprocessedBatchError },
+      );
     }
     return byResource;
   }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError, PayloadTooLargeError } from '../../core/errors';
+import { type RetryPolicy, retry } from '../../core/retry';
 
 /**
  * Single-table keys. Every item of an org lives in the partition `ORG#<org>`, so every read is a
@@ -59,19 +60,25 @@ const TRANSIENT_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'Pr
  * Runs a transaction, again when it lost to a concurrent one (TransactionConflict), which DynamoDB
  * reports as a cancellation rather than a retryable error. Condition failures are not retried.
  */
-export async function withTransactionRetry<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
+export function withTransactionRetry<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  return retry(write, {
+    attempts,
+    baseDelayMs: 50,
+    maxDelayMs: 1_600,
+    retryable: (error) => {
       const reasons = cancellationReasons(error);
-      const transient = reasons?.some((code) => code !== undefined && TRANSIENT_REASONS.has(code));
-      const conditionFailed = reasons?.includes('ConditionalCheckFailed');
-      if (!transient || conditionFailed || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-    }
-  }
+      return reasons?.some((code) => code !== undefined && TRANSIENT_REASONS.has(code)) === true && !reasons.includes('ConditionalCheckFailed');
+    },
+  });
 }
+
+/** Some keys or items of a batch were left unprocessed (DynamoDB's answer under load): try those again. */
+export class UnprocessedBatchError extends Error {
+  override name = 'UnprocessedBatchError';
+}
+
+/** Backoff for the unprocessed part of a batch, as the DynamoDB developer guide advises. */
+export const BATCH_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 20, maxDelayMs: 1_280 };
 
 /** DynamoDB's hard limits on what one write may hold (KB and MB are binary here, as in DynamoDB). */
 export const DYNAMODB_LIMITS = { itemBytes: 400 * 1024, transactionBytes: 4 * 1024 * 1024, transactionItems: 100 } as const;

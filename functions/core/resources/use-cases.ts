@@ -1,6 +1,7 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Principal } from '../principal';
 import { newId, newTimeOrderedId } from '../ids';
+import { retry } from '../retry';
 import type { ResourceCreateInput, ResourceResponse, ResourceUpdateInput, RoleInput, RoleResponse, RoleUpdateInput } from '../../http/schemas/resources';
 import type { SessionStore } from '../../adapters/dynamodb/session-store';
 import { type ResourceRecord, type RoleRecord, revealSecretValue, roleRecordFrom, toResourceResponse, toRoleResponse } from './model';
@@ -10,13 +11,12 @@ const now = () => new Date().toISOString();
 
 /** Reads the resource again and retries when a concurrent change got in between; then gives up with 409. */
 async function retryOnStale<T>(attempt: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let count = 1; ; count++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof StaleResourceError)) throw error;
-      if (count >= attempts) throw new ConflictError('the resource was changed concurrently; try again');
-    }
+  try {
+    // No pause: the next try reads the resource again, and the change that got in is already there.
+    return await retry(attempt, { attempts, baseDelayMs: 0, maxDelayMs: 0, retryable: (error) => error instanceof StaleResourceError });
+  } catch (error) {
+    if (error instanceof StaleResourceError) throw new ConflictError('the resource was changed concurrently; try again');
+    throw error;
   }
 }
 
