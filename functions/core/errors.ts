@@ -1,85 +1,57 @@
 /**
- * Errors that carry their HTTP status. Following middy's rule, an error below 500 is exposed to the
- * caller as it is; anything else becomes a generic 500 with nothing internal in it.
+ * The domain's errors: what went wrong, in the caller's terms, without any HTTP status. Every one of
+ * them is meant for the caller, so its message never holds anything internal; the HTTP layer maps
+ * each kind to its status in one place (`functions/http/errors.ts`). Any other error is a bug or an
+ * outage, and the caller learns only that something failed.
  */
 export interface FieldError {
   path: string;
   message: string;
 }
 
-export class HttpError extends Error {
-  readonly statusCode: number;
-  readonly expose: boolean;
+export abstract class DomainError extends Error {
+  /** Which fields were wrong, when the input was. */
   readonly errors: FieldError[] | undefined;
-  /** Extra response headers (e.g. `Retry-After`). */
-  readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, message: string, errors?: FieldError[], options: { expose?: boolean; headers?: Record<string, string> } = {}) {
+  constructor(message: string, errors?: FieldError[]) {
     super(message);
     this.name = new.target.name;
-    this.statusCode = statusCode;
-    this.expose = options.expose ?? statusCode < 500;
     this.errors = errors;
-    this.headers = options.headers ?? {};
   }
 }
 
-export class BadRequestError extends HttpError {
-  constructor(message: string, errors?: FieldError[]) {
-    super(400, message, errors);
-  }
-}
+/** The input breaks a rule (a field, a name, a combination): nothing was changed. */
+export class InvalidInputError extends DomainError {}
 
-export class UnauthorizedError extends HttpError {
-  constructor(message = 'Unauthorized') {
-    super(401, message);
-  }
-}
-
-export class ForbiddenError extends HttpError {
+/** The caller may not do this, or their identity does not name one org. */
+export class ForbiddenError extends DomainError {
   constructor(message = 'access denied') {
-    super(403, message);
+    super(message);
   }
 }
 
-export class NotFoundError extends HttpError {
-  constructor(message: string) {
-    super(404, message);
-  }
-}
+/** The object does not exist, or not in the caller's org. */
+export class NotFoundError extends DomainError {}
 
-export class ConflictError extends HttpError {
-  constructor(message: string) {
-    super(409, message);
-  }
-}
+/** The object's current state forbids the change (a name taken, a plan already applied, a cluster of another org). */
+export class ConflictError extends DomainError {}
 
-/** The body, or what it would store, is over a documented limit; the message names the limit. */
-export class PayloadTooLargeError extends HttpError {
-  constructor(message: string) {
-    super(413, message);
-  }
-}
+/** The input, or what it would store, is over a documented limit; the message names the limit. */
+export class TooLargeError extends DomainError {}
 
-export class UnprocessableError extends HttpError {
-  constructor(message: string) {
-    super(422, message);
-  }
-}
+/** The input is well formed but the object it names cannot be worked on (e.g. a cluster the service cannot reach). */
+export class UnprocessableError extends DomainError {}
 
-/**
- * A backend did not answer before the request's deadline and nothing was changed: safe to try again.
- * Exposed (unlike other 5xx), since the caller must know that a retry is safe.
- */
-export class DeadlineExceededError extends HttpError {
+/** A backend did not answer before the request's deadline and nothing was changed: safe to try again. */
+export class DeadlineExceededError extends DomainError {
   constructor(message = 'a backend did not answer in time and nothing was changed; try again') {
-    super(503, message, undefined, { expose: true, headers: { 'retry-after': '5' } });
+    super(message);
   }
 }
 
 /** The deadline passed after a change may have been committed: the caller must look before retrying. */
-export class OutcomeUnknownError extends HttpError {
+export class OutcomeUnknownError extends DomainError {
   constructor(message = 'a backend did not answer in time after a change may have been committed: the outcome is unknown; read the object again to see whether the change was made') {
-    super(504, message, undefined, { expose: true });
+    super(message);
   }
 }

@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { config } from '../adapters/config';
-import { HttpError } from '../core/errors';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError, UnprocessableError } from '../core/errors';
 import { logger } from '../adapters/logger';
 import { jobSteps } from '../http/schemas/dbroles';
 import { createJobService, jobStore } from './compose/dbroles';
@@ -34,7 +34,8 @@ export const handler = async (event: EventBridgeEvent<'Tag Change on Resource', 
     return started;
   } catch (error) {
     // A database the service cannot provision, or a cluster of another org (409), is not worth a retry of the event.
-    if (error instanceof HttpError && error.expose) {
+    const callerCaused = [InvalidInputError, ForbiddenError, NotFoundError, ConflictError, TooLargeError, UnprocessableError].some((kind) => error instanceof kind);
+    if (callerCaused && error instanceof Error) {
       logger.warn('tag change ignored', { event_id: event.id, db_arn: arn, reason: error.message });
       return { skipped: error.message };
     }

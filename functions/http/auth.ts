@@ -1,7 +1,8 @@
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { Access } from './routes';
 import { config, type ServiceConfig } from '../adapters/config';
-import { ForbiddenError, UnauthorizedError } from '../core/errors';
+import { ForbiddenError } from '../core/errors';
+import { UnauthorizedError } from './errors';
 import type { Principal } from '../core/principal';
 
 export type { Principal };

@@ -8,7 +8,8 @@ import { type Contracts, contracts, type OperationContract, type OperationReques
 import { type HandlerGroup, type OperationId, type RouteDefinition, type routes, routeKey, routesOfGroup } from './routes';
 import { config } from '../adapters/config';
 import { requestDeadline, withinDeadline } from '../core/deadline';
-import { BadRequestError, HttpError, NotFoundError } from '../core/errors';
+import { InvalidInputError, NotFoundError } from '../core/errors';
+import { httpAnswerOf } from './errors';
 import { logger } from '../adapters/logger';
 import { authorize, type Principal, principalFromRequest } from './auth';
 import { idempotencyKeyOf, type IdempotentRunner } from '../adapters/dynamodb/idempotency';
@@ -41,7 +42,7 @@ const ANONYMOUS: Principal = { sub: 'anonymous', email: undefined, orgId: '', gr
 function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new BadRequestError(
+  throw new InvalidInputError(
     `invalid ${where}`,
     result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
   );
@@ -49,13 +50,13 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, where: string)
 
 function parseJsonBody(event: HttpEvent): unknown {
   if (event.body === undefined || event.body === null || event.body === '') {
-    throw new BadRequestError('request body is required');
+    throw new InvalidInputError('request body is required');
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {
     return JSON.parse(text);
   } catch {
-    throw new BadRequestError('request body is not valid JSON');
+    throw new InvalidInputError('request body is not valid JSON');
   }
 }
 
@@ -73,25 +74,24 @@ function jsonResponse(statusCode: number, body: unknown, headers: Record<string,
 }
 
 /**
- * Serialises results and errors. As in middy's http-error-handler, an error below 500 is exposed in
- * the spec's shape; anything else is logged and answered with a generic 500 that says nothing internal.
+ * Serialises results and errors. As in middy's rule, a domain error is exposed in the spec's shape
+ * with the status `http/errors.ts` gives it; anything else is logged and answered with a generic 500
+ * that says nothing internal. (`@middy/http-error-handler` would answer the message as text/plain and
+ * log through console.error, and `@middy/http-json-body-parser` answers 415 to malformed JSON and to
+ * curl's default content type; the contract wants JSON errors and 400s, so neither is used.)
  */
 const httpResponder = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
   after: (request) => {
     logger.info('request completed', { route: request.event.routeKey, status: request.response?.statusCode });
   },
   onError: (request) => {
-    const { error } = request;
-    if (error instanceof HttpError && error.expose) {
-      request.response = jsonResponse(
-        error.statusCode,
-        { message: error.message, ...(error.errors ? { errors: error.errors } : {}) },
-        error.headers,
-      );
-      logger.info('request refused', { route: request.event.routeKey, status: error.statusCode, reason: error.message });
+    const answer = httpAnswerOf(request.error);
+    if (answer) {
+      request.response = jsonResponse(answer.statusCode, answer.body, answer.headers);
+      logger.info('request refused', { route: request.event.routeKey, status: answer.statusCode, reason: answer.body.message });
       return;
     }
-    logger.error('request failed', { route: request.event.routeKey, error: error as Error });
+    logger.error('request failed', { route: request.event.routeKey, error: request.error as Error });
     request.response = jsonResponse(500, { message: 'internal error' });
   },
 });

@@ -7,7 +7,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { BadRequestError, ConflictError, HttpError, UnprocessableError } from '../../core/errors';
+import { ConflictError, DomainError, InvalidInputError, UnprocessableError } from '../../core/errors';
 
 /** What identifies a retried request: the caller's org, the operation, the key, and (checked) the request. */
 export interface IdempotentCall {
@@ -31,7 +31,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
   const key = headers['idempotency-key'];
   if (key === undefined) return undefined;
-  if (!KEY.test(key)) throw new BadRequestError('invalid Idempotency-Key: 1 to 255 printable ASCII characters, no spaces');
+  if (!KEY.test(key)) throw new InvalidInputError('invalid Idempotency-Key: 1 to 255 printable ASCII characters, no spaces');
   return key;
 }
 
@@ -66,6 +66,6 @@ function idempotencyError(error: unknown): unknown {
   if (error instanceof IdempotencyValidationError) return new UnprocessableError('this Idempotency-Key was used with another request: use a new key for a new request');
   if (error instanceof IdempotencyAlreadyInProgressError) return new ConflictError('a request with this Idempotency-Key is still in progress; try again shortly');
   // The store itself ran out of time, or refused: keep our own error (e.g. a 503) when it carries one.
-  if (error instanceof IdempotencyPersistenceLayerError && error.cause instanceof HttpError) return error.cause;
+  if (error instanceof IdempotencyPersistenceLayerError && error.cause instanceof DomainError) return error.cause;
   return error;
 }

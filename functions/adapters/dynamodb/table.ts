@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BadRequestError, PayloadTooLargeError } from '../../core/errors';
+import { InvalidInputError, TooLargeError } from '../../core/errors';
 import { type RetryPolicy, retry } from '../../core/retry';
 
 /**
@@ -45,7 +45,7 @@ export function decodePageToken(token: string | undefined, prefix: string): stri
   } catch {
     // Falls through to the 400 below.
   }
-  throw new BadRequestError('invalid next_token', [{ path: 'next_token', message: 'not a token of this listing' }]);
+  throw new InvalidInputError('invalid next_token', [{ path: 'next_token', message: 'not a token of this listing' }]);
 }
 
 /** The cancellation reason codes of a failed transaction, one per item, or undefined. */
@@ -128,7 +128,7 @@ export interface ItemToWrite {
 export function assertItemFits({ label, item }: ItemToWrite): number {
   const size = itemSize(item);
   if (size > DYNAMODB_LIMITS.itemBytes) {
-    throw new PayloadTooLargeError(`${label} is too large: ${kilobytes(size)}; DynamoDB items are at most ${kilobytes(DYNAMODB_LIMITS.itemBytes)}`);
+    throw new TooLargeError(`${label} is too large: ${kilobytes(size)}; DynamoDB items are at most ${kilobytes(DYNAMODB_LIMITS.itemBytes)}`);
   }
   return size;
 }
@@ -140,11 +140,11 @@ export function assertItemFits({ label, item }: ItemToWrite): number {
  */
 export function assertTransactionFits(label: string, items: ItemToWrite[]): void {
   if (items.length > DYNAMODB_LIMITS.transactionItems) {
-    throw new PayloadTooLargeError(`${label} is too large: ${items.length} items; DynamoDB transactions hold at most ${DYNAMODB_LIMITS.transactionItems}`);
+    throw new TooLargeError(`${label} is too large: ${items.length} items; DynamoDB transactions hold at most ${DYNAMODB_LIMITS.transactionItems}`);
   }
   const total = items.reduce((sum, item) => sum + assertItemFits(item), 0);
   if (total > DYNAMODB_LIMITS.transactionBytes) {
-    throw new PayloadTooLargeError(`${label} is too large: ${kilobytes(total)} in one transaction; DynamoDB transactions are at most ${DYNAMODB_LIMITS.transactionBytes / 1024 / 1024} MB`);
+    throw new TooLargeError(`${label} is too large: ${kilobytes(total)} in one transaction; DynamoDB transactions are at most ${DYNAMODB_LIMITS.transactionBytes / 1024 / 1024} MB`);
   }
 }
 

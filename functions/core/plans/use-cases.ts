@@ -1,5 +1,5 @@
 import { cleanUp } from '../deadline';
-import { ConflictError, DeadlineExceededError, HttpError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../errors';
+import { ConflictError, DeadlineExceededError, DomainError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../errors';
 import type { Principal } from '../principal';
 import { newTimeOrderedId } from '../ids';
 import type { Log } from '../log';
@@ -143,7 +143,7 @@ export class ProvisioningService {
         try {
           return await this.plan(caller, resource_name, request);
         } catch (error) {
-          if (!(error instanceof HttpError) || !error.expose) throw error;
+          if (!(error instanceof DomainError)) throw error;
           return { sid: newTimeOrderedId(), resource_name, role: request.role, status: 'failed' as const, message: error.message };
         }
       }),
@@ -205,7 +205,7 @@ export class ProvisioningService {
         try {
           return await this.apply(caller, item.resource_name, item.sid);
         } catch (error) {
-          if (!(error instanceof HttpError) || !error.expose) throw error;
+          if (!(error instanceof DomainError)) throw error;
           // An item that ran out of time while committing says so, as its session does.
           const status = error instanceof OutcomeUnknownError ? ('unknown' as const) : ('failed' as const);
           return { sid: newTimeOrderedId(), plan_sid: item.sid, resource_name: item.resource_name, role: '', status, message: error.message };

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors';
+import { InvalidInputError } from '../errors';
 
 /** PostgreSQL keeps NAMEDATALEN − 1 = 63 bytes of an identifier and silently truncates the rest. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -13,7 +13,7 @@ function echo(name: string): string {
 }
 
 /** A name that cannot be a PostgreSQL identifier: a 400 naming what it was for and what was wrong. */
-export class InvalidIdentifierError extends BadRequestError {
+export class InvalidIdentifierError extends InvalidInputError {
   constructor(what: string, name: string, problem: string) {
     super(`invalid ${what} name ${echo(name)}: ${problem}`);
   }
@@ -60,7 +60,7 @@ export function qualified(schema: string, name: string): string {
  * libpq's PQescapeLiteral does, so it means the same whatever that setting is.
  */
 export function quoteLiteral(value: string): string {
-  if (value.includes('\0')) throw new BadRequestError('invalid literal: must not contain NUL');
+  if (value.includes('\0')) throw new InvalidInputError('invalid literal: must not contain NUL');
   const quoted = `'${value.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
   return value.includes('\\') ? `E${quoted}` : quoted;
 }
@@ -71,7 +71,7 @@ export interface Scope {
 }
 
 /** A scope that is not `database` or `database.schema`: a 400. */
-export class InvalidScopeError extends BadRequestError {
+export class InvalidScopeError extends InvalidInputError {
   constructor(scope: string, problem: string) {
     super(`invalid scope ${echo(scope)}: ${problem}`);
   }

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors';
+import { InvalidInputError } from '../errors';
 import { TABLE_PRIVILEGES, type TablePrivilege } from './model';
 
 /** The allow-list, in canonical order: the only privilege words that ever reach SQL. */
@@ -10,7 +10,7 @@ const ECHO_WORDS = 10;
 const ECHO_WORD_LENGTH = 32;
 
 /** Privilege words outside the allow-list: a 400 that lists them. */
-export class UnknownPrivilegeError extends BadRequestError {
+export class UnknownPrivilegeError extends InvalidInputError {
   readonly unknown: string[];
 
   constructor(unknown: string[]) {

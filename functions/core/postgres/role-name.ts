@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BadRequestError } from '../errors';
+import { InvalidInputError } from '../errors';
 
 const PREFIX = 'hoopdev_';
 const MAX_IDENTIFIER_BYTES = 63;
@@ -8,7 +8,7 @@ const HASH_LENGTH = 8;
 export const MAX_LABEL_SLUG = MAX_IDENTIFIER_BYTES - PREFIX.length - 2 - HASH_LENGTH - 1;
 
 /** A role label that cannot make a role name: a 400 on the request's `role` field. */
-export class InvalidRoleLabelError extends BadRequestError {
+export class InvalidRoleLabelError extends InvalidInputError {
   constructor(problem: string) {
     super(problem, [{ path: 'role', message: problem }]);
   }

@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import { InvalidInputError, ConflictError, NotFoundError } from '../errors';
 import type { Principal } from '../principal';
 import { newId, newTimeOrderedId } from '../ids';
 import { retry } from '../retry';
@@ -126,7 +126,7 @@ export class ResourceService {
   }
 
   async updateRole(caller: Principal, resourceName: string, roleName: string, input: RoleUpdateInput): Promise<RoleResponse> {
-    if (input.name !== undefined && input.name !== roleName) throw new BadRequestError('a role cannot be renamed', [{ path: 'name', message: 'must match the role in the path' }]);
+    if (input.name !== undefined && input.name !== roleName) throw new InvalidInputError('a role cannot be renamed', [{ path: 'name', message: 'must match the role in the path' }]);
     return retryOnStale(async () => {
       const resource = await this.requireResource(caller.orgId, resourceName);
       const current = await this.requireRole(caller, resource, roleName);

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ForbiddenError } from '../../../functions/core/errors';
+import { UnauthorizedError } from '../../../functions/http/errors';
 import { loadConfig } from '../../../functions/adapters/config';
 import {
   type AuthorizedRequest,
@@ -79,7 +81,7 @@ describe('parseOrgClaim', () => {
     const parse = () => parseOrgClaim(org, 'tenant', undefined);
 
     // Assess
-    expect(parse).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('tenant claim') }));
+    expect(parse).toThrow(expect.objectContaining({ name: 'ForbiddenError', message: expect.stringContaining('tenant claim') }));
   });
 
   afterEach(() => {
@@ -96,12 +98,12 @@ describe('parseOrgClaim', () => {
 
     // Assess
     expect(parseOrgClaim('org-acme', 'org_id', pattern)).toBe('org-acme');
-    expect(refuse('xorg-acme')).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('org_id claim') }));
-    expect(refuse('org-acme x')).toThrow(expect.objectContaining({ statusCode: 403 }));
-    expect(refuse('ORG-acme')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(refuse('xorg-acme')).toThrow(expect.objectContaining({ name: 'ForbiddenError', message: expect.stringContaining('org_id claim') }));
+    expect(refuse('org-acme x')).toThrow(ForbiddenError);
+    expect(refuse('ORG-acme')).toThrow(ForbiddenError);
     expect(parseOrgClaim('team-db', 'org_id', pattern)).toBe('team-db');
-    expect(refuse('org-acme!team-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
-    expect(refuse('xteam-db')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(refuse('org-acme!team-db')).toThrow(ForbiddenError);
+    expect(refuse('xteam-db')).toThrow(ForbiddenError);
   });
 
   it('has no pattern unless ORG_ID_PATTERN is set', () => {
@@ -148,7 +150,7 @@ describe('principalFromRequest', () => {
     const read = () => principalFromRequest(requestWith(authorization, verifiedSub), settings);
 
     // Assess
-    expect(read).toThrow(expect.objectContaining({ statusCode: 401 }));
+    expect(read).toThrow(UnauthorizedError);
   });
 
   it.each([[null], [''], [['a', 'b']], [123], [{}], ['a\u0000b']])('answers 403 to the org claim %j', (org) => {
@@ -159,12 +161,12 @@ describe('principalFromRequest', () => {
     const read = () => principalFromRequest(request, settings);
 
     // Assess
-    expect(read).toThrow(expect.objectContaining({ statusCode: 403, message: expect.stringContaining('org_id claim') }));
+    expect(read).toThrow(expect.objectContaining({ name: 'ForbiddenError', message: expect.stringContaining('org_id claim') }));
   });
 
   it('answers 403 when the org claim is missing', () => {
     expect(() => principalFromRequest(requestWith(`Bearer ${tokenWith({ sub: 'u1' })}`), settings)).toThrow(
-      expect.objectContaining({ statusCode: 403 }),
+      ForbiddenError,
     );
   });
 });
@@ -191,7 +193,7 @@ describe('authorize', () => {
 
     // Assess
     if (allowed) expect(check).not.toThrow();
-    else expect(check).toThrow(expect.objectContaining({ statusCode: 403 }));
+    else expect(check).toThrow(ForbiddenError);
   });
 
   it('uses the configured admin and auditor group names', () => {
@@ -203,9 +205,9 @@ describe('authorize', () => {
 
     // Assess
     expect(check(['db-admins'], 'admin')).not.toThrow();
-    expect(check(['admin'], 'admin')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(check(['admin'], 'admin')).toThrow(ForbiddenError);
     expect(check(['db-auditors'], 'auditor')).not.toThrow();
-    expect(check(['auditor'], 'auditor')).toThrow(expect.objectContaining({ statusCode: 403 }));
+    expect(check(['auditor'], 'auditor')).toThrow(ForbiddenError);
     expect(as(['db-admins'], groups).admin).toBe(true);
     expect(as(['auditor'], groups).auditor).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { InvalidInputError } from '../../../functions/core/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,10 +22,10 @@ describe('page tokens', () => {
   });
 
   it('refuse tokens of another listing and garbage with a 400', () => {
-    expect(() => decodePageToken(encodePageToken('SESSION#1'), 'RESOURCE#')).toThrow(expect.objectContaining({ statusCode: 400, message: 'invalid next_token' }));
+    expect(() => decodePageToken(encodePageToken('SESSION#1'), 'RESOURCE#')).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: 'invalid next_token' }));
     fc.assert(
       fc.property(fc.string(), (garbage) => {
-        expect(() => decodePageToken(garbage, 'RESOURCE#')).toThrow(expect.objectContaining({ statusCode: 400 }));
+        expect(() => decodePageToken(garbage, 'RESOURCE#')).toThrow(InvalidInputError);
       }),
     );
   });
@@ -60,7 +61,7 @@ describe('size limits', () => {
   it('lets an item of exactly 400 KB through and refuses one byte more with a 413 naming the limit', () => {
     expect(assertItemFits({ label: 'resource "x"', item: itemOf(LIMIT) })).toBe(LIMIT);
     expect(() => assertItemFits({ label: 'resource "x"', item: itemOf(LIMIT + 1) })).toThrow(
-      expect.objectContaining({ statusCode: 413, message: 'resource "x" is too large: 401 KB; DynamoDB items are at most 400 KB' }),
+      expect.objectContaining({ name: 'TooLargeError', message: 'resource "x" is too large: 401 KB; DynamoDB items are at most 400 KB' }),
     );
   });
 
@@ -68,13 +69,13 @@ describe('size limits', () => {
     const big = (index: number) => ({ label: `role "r${index}"`, item: itemOf(390 * 1024) });
     expect(() => assertTransactionFits('resource "x" with its 10 roles', Array.from({ length: 10 }, (_, index) => big(index)))).not.toThrow();
     expect(() => assertTransactionFits('resource "x" with its 11 roles', Array.from({ length: 11 }, (_, index) => big(index)))).toThrow(
-      expect.objectContaining({ statusCode: 413, message: 'resource "x" with its 11 roles is too large: 4290 KB in one transaction; DynamoDB transactions are at most 4 MB' }),
+      expect.objectContaining({ name: 'TooLargeError', message: 'resource "x" with its 11 roles is too large: 4290 KB in one transaction; DynamoDB transactions are at most 4 MB' }),
     );
     expect(() => assertTransactionFits('t', Array.from({ length: 101 }, () => ({ label: 'i', item: { a: 'b' } })))).toThrow(
-      expect.objectContaining({ statusCode: 413, message: 't is too large: 101 items; DynamoDB transactions hold at most 100' }),
+      expect.objectContaining({ name: 'TooLargeError', message: 't is too large: 101 items; DynamoDB transactions hold at most 100' }),
     );
     expect(() => assertTransactionFits('t', [{ label: 'a', item: { a: 'b' } }, { label: 'role "fat"', item: itemOf(LIMIT + 1) }])).toThrow(
-      expect.objectContaining({ statusCode: 413, message: expect.stringMatching(/^role "fat" is too large/) }),
+      expect.objectContaining({ name: 'TooLargeError', message: expect.stringMatching(/^role "fat" is too large/) }),
     );
   });
 });

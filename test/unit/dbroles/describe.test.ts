@@ -62,14 +62,14 @@ describe('RdsDatabaseDescriber (recorded RDS responses)', () => {
   it('refuses a non-Aurora instance with 422 and the reason', async () => {
     const { client } = recordedRds({ DescribeDBInstances: { status: 200, body: fixture('describe-db-instances-standalone') } });
     await expect(new RdsDatabaseDescriber(client).describe('arn:aws:rds:eu-west-1:123456789012:db:legacy-pg')).rejects.toMatchObject({
-      statusCode: 422,
+      name: 'UnprocessableError',
       message: 'instance legacy-pg (postgres) is not part of an Aurora cluster: the RDS Data API needs Aurora',
     });
   });
 
   it('answers 404 for a cluster RDS does not know', async () => {
     const { client } = recordedRds({ DescribeDBClusters: { status: 404, body: fixture('db-cluster-not-found') } });
-    await expect(new RdsDatabaseDescriber(client).describe('arn:aws:rds:eu-west-1:123456789012:cluster:nope')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(new RdsDatabaseDescriber(client).describe('arn:aws:rds:eu-west-1:123456789012:cluster:nope')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });
 
@@ -91,7 +91,7 @@ describe('checkProvisionable', () => {
     [{ masterSecretArn: null }, 'cluster c has no RDS-managed master user secret (ManageMasterUserPassword)'],
     [{ httpEndpointEnabled: false }, 'the RDS Data API is not enabled on cluster c'],
   ])('refuses %j', (change, message) => {
-    expect(() => checkProvisionable({ ...base, ...change })).toThrow(expect.objectContaining({ statusCode: 422, message }));
+    expect(() => checkProvisionable({ ...base, ...change })).toThrow(expect.objectContaining({ name: 'UnprocessableError', message }));
   });
 });
 
@@ -135,6 +135,6 @@ describe('LocalDatabaseDescriber', () => {
     expect(added.id).toBe('second');
     expect(readsAfterMiss).toBe(2);
     expect(file.reads).toBe(2);
-    await expect(describer.describe('arn:aws:rds:us-east-1:000000000000:cluster:nope')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(describer.describe('arn:aws:rds:us-east-1:000000000000:cluster:nope')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });
