@@ -5,7 +5,7 @@ import {
   MIN_PASSWORD_LENGTH,
   PASSWORD_ALPHABET,
   scramSha256Verifier,
-} from '../../../functions/core/postgres/password';
+} from '../../../../functions/core/postgres/password';
 
 /** What must never be in a password: it would need escaping in a URL, a DSN, a shell or SQL. */
 const FORBIDDEN = /['"\\:/@\s#%?&=+`$;!*^~]/;

@@ -1,5 +1,5 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { InvalidInputError } from '../../../functions/core/errors';
+import { InvalidInputError } from '../../../../functions/core/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,7 @@ import {
   encodePageToken,
   itemSize,
   MARSHALL_OPTIONS,
-} from '../../../functions/adapters/dynamodb/table';
+} from '../../../../functions/adapters/dynamodb/table';
 
 describe('page tokens', () => {
   it('round-trip any sort key of their listing', () => {
