@@ -1,14 +1,14 @@
 import type { Handler } from 'aws-lambda';
 import { logger } from '../adapters/logger';
 import type { JobTarget } from '../core/dbroles/model';
-import type { FinishInput, RoleFailureInput, RoleTaskInput } from '../core/dbroles/tasks';
+import type { FinishInput, JobRoleFailureInput, JobRoleTaskInput } from '../core/dbroles/tasks';
 import { createJobTasks } from './compose/dbroles';
 
 /** The Lambda functions of the DB role job workflow: one bundle, one exported handler per Task. */
 const tasks = createJobTasks();
 
-export const provisionRole: Handler<RoleTaskInput> = (input) => tasks.provisionRole(input);
-export const recordRoleFailure: Handler<RoleFailureInput> = (input) => tasks.recordRoleFailure(input);
+export const provisionRole: Handler<JobRoleTaskInput> = (input) => tasks.provisionRole(input);
+export const recordRoleFailure: Handler<JobRoleFailureInput> = (input) => tasks.recordRoleFailure(input);
 export const finishJob: Handler<FinishInput> = (input) => tasks.finishJob(input);
 
 /** EventBridge "Step Functions Execution Status Change" for TIMED_OUT, FAILED or ABORTED executions. */

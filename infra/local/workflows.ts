@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { LocalRdsCatalog } from '../../functions/adapters/rds/describer';
+import type { LocalRdsCatalog } from '../../functions/adapters/rds/local-describer';
 import { executionEndedPattern, tagChangePattern } from '../../functions/adapters/eventbridge/rules';
 import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, TAG_TRIGGER_ENTRY } from '../handlers';
 import { type EventEnvelope, LocalEventBus } from './eventbridge';
