@@ -1,5 +1,5 @@
-import { rdsData } from '../adapters/data-api/client';
-import { dynamodb } from '../adapters/dynamodb/client';
+import { rdsDataClient } from '../adapters/data-api/client';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { log } from '../adapters/logger';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
@@ -11,13 +11,13 @@ import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
-const resourceStore = new ResourceStore(dynamodb, config.tableName);
-const sessions = new SessionStore(dynamodb, config.tableName);
+const resourceStore = new ResourceStore(dynamodbDocumentClient(), config.tableName);
+const sessions = new SessionStore(dynamodbDocumentClient(), config.tableName);
 const resources = new ResourceService(resourceStore, sessions);
 const service = new ProvisioningService({
   getResource: (orgId, name) => resourceStore.getResource(orgId, name),
   sessions,
-  sqlFor: (target) => new DataApiSqlPort(rdsData, { resourceArn: target.clusterArn, secretArn: target.secretArn }),
+  sqlFor: (target) => new DataApiSqlPort(rdsDataClient(), { resourceArn: target.clusterArn, secretArn: target.secretArn }),
   storeCredentials: storeProvisionedCredentials(resources),
   planTtlSeconds: config.planTtlSeconds,
   log,

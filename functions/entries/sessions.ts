@@ -1,10 +1,10 @@
-import { dynamodb } from '../adapters/dynamodb/client';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { NotFoundError } from '../core/errors';
 import { createHttpHandler } from '../http/handler';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
-const sessions = new SessionStore(dynamodb, config.tableName);
+const sessions = new SessionStore(dynamodbDocumentClient(), config.tableName);
 
 /** The audit trail: plans, applies and reveals of credentials, for admins and auditors. */
 export const handler = createHttpHandler('sessions', {

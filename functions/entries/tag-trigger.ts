@@ -3,9 +3,9 @@ import { config } from '../adapters/config';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError, UnprocessableError } from '../core/errors';
 import { logger } from '../adapters/logger';
 import { JOB_STEPS, type JobStep } from '../core/dbroles/model';
-import { createJobService, jobStore } from './compose/dbroles';
+import { composeJobService } from './compose/job-service';
 
-const jobs = createJobService();
+const { jobs, store } = composeJobService();
 
 interface TagChangeDetail {
   service: string;
@@ -23,7 +23,7 @@ const steps = config.trigger.jobSteps.filter((step): step is JobStep => (JOB_STE
 export const handler = async (event: EventBridgeEvent<'Tag Change on Resource', TagChangeDetail>): Promise<{ job_id?: string; skipped?: string }> => {
   const arn = event.resources[0];
   if (!arn) return { skipped: 'no resource in the event' };
-  if (!(await jobStore.claimEvent(config.trigger.orgId, event.id))) {
+  if (!(await store.claimEvent(config.trigger.orgId, event.id))) {
     logger.info('tag change already handled', { event_id: event.id });
     return { skipped: 'event already handled' };
   }
