@@ -108,7 +108,10 @@ export interface ClusterResourceSpec {
   env_vars: Record<string, string>;
 }
 
-/** A connection (a role of the cluster's resource) that a job writes: a job role's credentials, or a connection of `create-connections`. */
+/**
+ * A connection (a role of the cluster's resource, in the resources API's words) that a job writes: a
+ * job role's credentials, or a connection of `create-connections`.
+ */
 export interface ServiceConnectionInput {
   name: string;
   type: 'database';
