@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRIVILEGES } from '../../core/postgres/privileges';
+import { PRIVILEGE_WORD, PRIVILEGES, privilegeOf } from '../../core/postgres/privileges';
 import { roleLabelProblem } from '../../core/postgres/role-name';
 import { identifierProblem, parseScope } from '../../core/postgres/identifiers';
 import { nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
@@ -12,13 +12,18 @@ const refuseProblem =
     if (problem) ctx.addIssue({ code: 'custom', message: `${prefix}${problem}` });
   };
 
+const unknownPrivilege = `must be one of: ${PRIVILEGES.join(', ')}`;
+
+/** A privilege word, read by the core's rule; the pattern is there for the OpenAPI document. */
 const privilege = z
   .string()
   .max(32)
-  // ASCII letters only: toUpperCase would turn "ſelect" into SELECT.
-  .regex(/^\s*[A-Za-z]+\s*$/, `must be one of: ${PRIVILEGES.join(', ')}`)
-  .transform((value) => value.trim().toUpperCase())
-  .pipe(z.enum(PRIVILEGES, `must be one of: ${PRIVILEGES.join(', ')}`));
+  .regex(PRIVILEGE_WORD, unknownPrivilege)
+  .transform((value, ctx) => {
+    const found = privilegeOf(value);
+    if (found === undefined) ctx.addIssue({ code: 'custom', message: unknownPrivilege });
+    return found ?? z.NEVER;
+  });
 
 const scope = z
   .string()
