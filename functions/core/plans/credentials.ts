@@ -1,5 +1,5 @@
 import type { ResourceService } from '../resources/use-cases';
-import type { CredentialsWriter } from './use-cases';
+import type { CredentialsWriter } from './ports';
 
 export const PROVISIONING_MANAGER = 'provisioning';
 
