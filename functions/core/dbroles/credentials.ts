@@ -1,5 +1,4 @@
-import type { RoleInput } from '../../http/schemas/resources';
-import { type RoleRecord, revealSecretValue } from '../resources/model';
+import { type ConnectionInput, type ConnectionRecord, revealSecretValue } from '../resources/model';
 import type { ResourceService } from '../resources/use-cases';
 import { JOB_ROLES, type JobRole, type JobTarget, roleSuffix, VAULT_KEYS } from './model';
 import type { RoleCredentialsWriter } from './provision-role';
@@ -22,7 +21,7 @@ function clusterResource(target: JobTarget) {
   };
 }
 
-const connectionRole = (target: JobTarget, role: JobRole, secret: Record<string, string>, database: string): RoleInput => ({
+const connectionRole = (target: JobTarget, role: JobRole, secret: Record<string, string>, database: string): ConnectionInput => ({
   name: `${target.connection_prefix_name}${roleSuffix(role)}`,
   type: 'database',
   subtype: 'postgres',
@@ -35,7 +34,7 @@ const connectionRole = (target: JobTarget, role: JobRole, secret: Record<string,
  * The job role a stored role of the cluster's resource logs in as, from its USER: the role name
  * itself (database store) or a reference to `<secret_id><role>_<cluster id>` (Vault KV v2).
  */
-function jobRoleOf(stored: RoleRecord, target: JobTarget): JobRole | undefined {
+function jobRoleOf(stored: ConnectionRecord, target: JobTarget): JobRole | undefined {
   // Clusters of the same id in other regions or accounts share the resource; a connection names its own.
   const cluster = stored.connection_tags[CLUSTER_TAG];
   if (stored.managed_by !== DBROLES_MANAGER || (cluster !== undefined && cluster !== target.cluster_arn)) return undefined;
@@ -51,10 +50,10 @@ function jobRoleOf(stored: RoleRecord, target: JobTarget): JobRole | undefined {
  * Every other role of the resource that logs in as this role (connections of earlier jobs with other
  * prefixes) gets the same secret in that same write, so none keeps a password that no longer works.
  */
-export function jobCredentialsWriter(resources: Pick<ResourceService, 'upsertServiceRoles'>, vault: VaultWriter | undefined): RoleCredentialsWriter {
+export function jobCredentialsWriter(resources: Pick<ResourceService, 'upsertServiceConnections'>, vault: VaultWriter | undefined): RoleCredentialsWriter {
   return async (target, role, { password, database }) => {
     const values: Record<string, string> = { HOST: target.host, PORT: String(target.port), USER: role, PASSWORD: password, DB: database };
-    const roles: Array<{ input: RoleInput; managedBy: string }> = [];
+    const roles: Array<{ input: ConnectionInput; managedBy: string }> = [];
     let secret: Record<string, string>;
     if (target.vault_secret_id !== null) {
       if (!vault) throw new Error('no Vault is configured for this deployment');
@@ -72,7 +71,7 @@ export function jobCredentialsWriter(resources: Pick<ResourceService, 'upsertSer
       roles.push({ input: { name: `${role}_${target.cluster_id}`, type: 'database', subtype: 'postgres', default_database: database, secret }, managedBy: DBROLES_MANAGER });
     }
     if (target.create_connections) roles.push({ input: connectionRole(target, role, secret, database), managedBy: DBROLES_MANAGER });
-    const current = (stored: RoleRecord) => (jobRoleOf(stored, target) === role ? { ...stored, secret, default_database: database } : undefined);
-    await resources.upsertServiceRoles(target.org_id, clusterResource(target), roles, current);
+    const current = (stored: ConnectionRecord) => (jobRoleOf(stored, target) === role ? { ...stored, secret, default_database: database } : undefined);
+    await resources.upsertServiceConnections(target.org_id, clusterResource(target), roles, current);
   };
 }
