@@ -5,20 +5,22 @@ import { log } from '../adapters/logger';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
 import { createHttpHandler } from '../http/handler';
 import { storeProvisionedCredentials } from '../core/plans/credentials';
-import { ProvisioningService } from '../core/plans/use-cases';
+import { sqlClusterAccess } from '../core/plans/sql-cluster';
+import { PlanService } from '../core/plans/use-cases';
 import { DataApiSqlPort } from '../adapters/data-api/sql-executor';
 import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
+import { PlanStore } from '../adapters/dynamodb/plan-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
 const resourceStore = new ResourceStore(dynamodbDocumentClient(), config.tableName);
 const sessions = new SessionStore(dynamodbDocumentClient(), config.tableName);
-const resources = new ResourceService(resourceStore, sessions);
-const service = new ProvisioningService({
-  getResource: (orgId, name) => resourceStore.getResource(orgId, name),
+const service = new PlanService({
+  resources: resourceStore,
+  plans: new PlanStore(dynamodbDocumentClient(), config.tableName),
   sessions,
-  sqlFor: (target) => new DataApiSqlPort(rdsDataClient(), { resourceArn: target.clusterArn, secretArn: target.secretArn }),
-  storeCredentials: storeProvisionedCredentials(resources),
+  clusterFor: (target) => sqlClusterAccess(new DataApiSqlPort(rdsDataClient(), { resourceArn: target.clusterArn, secretArn: target.secretArn })),
+  storeCredentials: storeProvisionedCredentials(new ResourceService(resourceStore, sessions)),
   planTtlSeconds: config.planTtlSeconds,
   log,
 });

@@ -8,7 +8,10 @@ import { SessionStore } from '../adapters/dynamodb/session-store';
 
 const service = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
 
-/** Resources, their roles and the audited reveal of role credentials. */
+/**
+ * Resources, their connections and the audited reveal of connection credentials. The operation ids
+ * are the HTTP contract, which calls a connection a "role".
+ */
 export const handler = createHttpHandler('resources', {
   createResource: async ({ body }, { caller }) => ({ statusCode: 201, body: await service.createResource(caller, body) }),
   listResources: async ({ query }, { caller }) => ({ statusCode: 200, body: await service.listResources(caller, query) }),
@@ -23,14 +26,14 @@ export const handler = createHttpHandler('resources', {
   },
   createRole: async ({ params, body }, { caller }) => ({
     statusCode: 201,
-    body: await service.createRole(caller, params.name, body),
+    body: await service.createConnection(caller, params.name, body),
   }),
   updateRole: async ({ params, body }, { caller }) => ({
     statusCode: 200,
-    body: await service.updateRole(caller, params.name, params.role, body),
+    body: await service.updateConnection(caller, params.name, params.role, body),
   }),
   deleteRole: async ({ params }, { caller }) => {
-    await service.deleteRole(caller, params.name, params.role);
+    await service.deleteConnection(caller, params.name, params.role);
     return { statusCode: 204 };
   },
   revealRoleCredentials: async ({ params }, { caller }) => ({

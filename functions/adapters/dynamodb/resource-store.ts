@@ -6,7 +6,6 @@ import {
   assertItemFits,
   assertTransactionFits,
   cancellationReasons,
-  type ItemToWrite,
   keys,
   queryPartitionPage,
   SORT_PREFIX,
@@ -14,73 +13,34 @@ import {
   BATCH_RETRY,
   UnprocessedBatchError,
 } from './table';
-import type { ResourceRecord, RoleRecord } from '../../core/resources/model';
+import type { ConnectionRecord, ResourceRecord } from '../../core/resources/model';
+import { type ResourceListQuery, ResourceNameTakenError, type ResourcePage, type ResourceStorePort, StaleResourceError } from '../../core/resources/ports';
+import { connectionItem, resourceItem, resourceItemAfter, toConnectionRecord, toResourceRecord } from './resource-items';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A write lost to a concurrent change of the same resource; the use case reads again and retries. */
-export class StaleResourceError extends Error {
-  override name = 'StaleResourceError';
-}
-
-export interface ResourcePage {
-  resources: ResourceRecord[];
-  nextToken: string | null;
-}
-
-const searchText = (resource: Pick<ResourceRecord, 'name' | 'type' | 'subtype'>) =>
-  [resource.name, resource.type, resource.subtype].join('\n').toLowerCase();
-
-const RESOURCE_FIELDS = ['id', 'name', 'type', 'subtype', 'env_vars', 'agent_id', 'role_names', 'version', 'created_at', 'updated_at'] as const;
-
-function toResourceRecord(item: Record<string, unknown>): ResourceRecord {
-  return Object.fromEntries(RESOURCE_FIELDS.map((field) => [field, item[field]])) as unknown as ResourceRecord;
-}
-
-function toRoleRecord(item: Record<string, unknown>): RoleRecord {
-  const { pk: _pk, sk: _sk, entity: _entity, ...role } = item;
-  return role as unknown as RoleRecord;
-}
-
-/** Resources and roles in DynamoDB. Uniqueness and concurrent changes are conditional transactions. */
-export class ResourceStore {
+/** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional transactions. */
+export class ResourceStore implements ResourceStorePort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  private resourceItem(orgId: string, resource: ResourceRecord): ItemToWrite {
-    return {
-      label: `resource ${JSON.stringify(resource.name)}`,
-      item: { pk: keys.partition(orgId), sk: keys.resource(resource.name), entity: 'resource', search_text: searchText(resource), ...resource },
-    };
-  }
-
-  private roleItem(orgId: string, role: RoleRecord): ItemToWrite {
-    return { label: `role ${JSON.stringify(role.name)}`, item: { pk: keys.partition(orgId), sk: keys.role(role.name), entity: 'role', ...role } };
-  }
-
-  /** The resource item as a role change leaves it (role_names, version, updated_at), to check its size before the write. */
-  private resourceItemAfter(orgId: string, resource: ResourceRecord, now: string, added: RoleRecord[] = []): ItemToWrite {
-    const roleNames = { ...resource.role_names, ...Object.fromEntries(added.map((role) => [role.name, role.id])) };
-    return this.resourceItem(orgId, { ...resource, role_names: roleNames, version: resource.version + 1, updated_at: now });
-  }
-
-  /** The resource and all its roles, or nothing: one transaction with a uniqueness check per name. */
-  async createResource(orgId: string, resource: ResourceRecord, roles: RoleRecord[]): Promise<void> {
-    const resourceItem = this.resourceItem(orgId, resource);
-    const roleItems = roles.map((role) => this.roleItem(orgId, role));
-    assertTransactionFits(`${resourceItem.label} with its ${roles.length} roles`, [resourceItem, ...roleItems]);
-    const items: TransactItem[] = [resourceItem, ...roleItems].map(({ item }) => ({
+  /** The resource and all its connections, or nothing: one transaction with a uniqueness check per name. */
+  async createResource(orgId: string, resource: ResourceRecord, connections: ConnectionRecord[]): Promise<void> {
+    const resourceToWrite = resourceItem(orgId, resource);
+    const connectionItems = connections.map((connection) => connectionItem(orgId, connection));
+    assertTransactionFits(`${resourceToWrite.label} with its ${connections.length} roles`, [resourceToWrite, ...connectionItems]);
+    const items: TransactItem[] = [resourceToWrite, ...connectionItems].map(({ item }) => ({
       Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' },
     }));
     try {
       await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[0] === 'ConditionalCheckFailed') throw new ConflictError('resource name already exists');
-      const roleIndex = reasons?.slice(1).indexOf('ConditionalCheckFailed') ?? -1;
-      if (roleIndex >= 0) throw new ConflictError(`role name already exists: ${roles[roleIndex]?.name}`);
+      if (reasons?.[0] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
+      const connectionIndex = reasons?.slice(1).indexOf('ConditionalCheckFailed') ?? -1;
+      if (connectionIndex >= 0) throw new ConflictError(`role name already exists: ${connections[connectionIndex]?.name}`);
       throw error;
     }
   }
@@ -96,17 +56,17 @@ export class ResourceStore {
     return Item ? toResourceRecord(Item) : undefined;
   }
 
-  async getRole(orgId: string, name: string): Promise<RoleRecord | undefined> {
+  async getConnection(orgId: string, name: string): Promise<ConnectionRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.partition(orgId), sk: keys.role(name) }, ConsistentRead: true }),
     );
-    return Item ? toRoleRecord(Item) : undefined;
+    return Item ? toConnectionRecord(Item) : undefined;
   }
 
-  /** The roles of some resources, by their names: BatchGetItem in chunks of 100, unprocessed keys retried. */
-  async getRolesOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, RoleRecord[]>> {
-    const byResource = new Map<string, RoleRecord[]>(resources.map((resource) => [resource.id, []]));
-    const names = resources.flatMap((resource) => Object.keys(resource.role_names ?? {}));
+  /** The connections of some resources, by their names: BatchGetItem in chunks of 100, unprocessed keys retried. */
+  async getConnectionsOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, ConnectionRecord[]>> {
+    const byResource = new Map<string, ConnectionRecord[]>(resources.map((resource) => [resource.id, []]));
+    const names = resources.flatMap((resource) => Object.keys(resource.connection_names ?? {}));
     for (let start = 0; start < names.length; start += 100) {
       let requestKeys: Record<string, unknown>[] = names
         .slice(start, start + 100)
@@ -117,8 +77,8 @@ export class ResourceStore {
             new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys, ConsistentRead: true } } }),
           );
           for (const item of result.Responses?.[this.tableName] ?? []) {
-            const role = toRoleRecord(item);
-            byResource.get(role.resource_id)?.push(role);
+            const connection = toConnectionRecord(item);
+            byResource.get(connection.resource_id)?.push(connection);
           }
           requestKeys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
           if (requestKeys.length > 0) throw new UnprocessedBatchError(`${requestKeys.length} role items were left unprocessed`);
@@ -130,13 +90,13 @@ export class ResourceStore {
   }
 
   /** A page of resources in name order, optionally searched (name, type, subtype). */
-  async listResources(orgId: string, options: { pageSize: number; nextToken?: string; search?: string }): Promise<ResourcePage> {
-    const search = options.search?.toLowerCase();
+  async listResources(orgId: string, query: ResourceListQuery): Promise<ResourcePage> {
+    const search = query.search?.toLowerCase();
     const page = await queryPartitionPage(this.client, this.tableName, {
       orgId,
       prefix: SORT_PREFIX.resource,
-      pageSize: options.pageSize,
-      nextToken: options.nextToken,
+      pageSize: query.pageSize,
+      nextToken: query.nextToken,
       filter: search ? { expression: 'contains(search_text, :search)', values: { ':search': search } } : undefined,
     });
     return { resources: page.items.map(toResourceRecord), nextToken: page.nextToken };
@@ -144,10 +104,10 @@ export class ResourceStore {
 
   /**
    * Replaces a resource read at `current.version`. A rename moves the item to its new key in the same
-   * transaction (roles point at the resource id, so they follow without being rewritten).
+   * transaction (connections point at the resource id, so they follow without being rewritten).
    */
   async replaceResource(orgId: string, current: ResourceRecord, next: ResourceRecord): Promise<void> {
-    const nextItem = this.resourceItem(orgId, next);
+    const nextItem = resourceItem(orgId, next);
     assertItemFits(nextItem);
     const versionCheck = {
       ConditionExpression: 'version = :version',
@@ -172,13 +132,13 @@ export class ResourceStore {
       await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons?.[1] === 'ConditionalCheckFailed') throw new ConflictError('resource name already exists');
+      if (reasons?.[1] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new StaleResourceError();
       throw error;
     }
   }
 
-  /** Deletes a resource read at `current.version` that has no roles. */
+  /** Deletes a resource read at `current.version` (the use case has checked that it has no connections). */
   async deleteResource(orgId: string, current: ResourceRecord): Promise<void> {
     await this.transact(
       [
@@ -195,52 +155,58 @@ export class ResourceStore {
     );
   }
 
-  private bumpResource(orgId: string, resource: ResourceRecord, now: string, roleChange: { add?: RoleRecord; remove?: string }): TransactItem {
-    const roleName = roleChange.add?.name ?? roleChange.remove ?? '';
+  /** The update of a resource item that goes with a change of its connections: it must still be the same resource. */
+  private bumpResource(
+    orgId: string,
+    resource: ResourceRecord,
+    now: string,
+    change: { add?: ConnectionRecord; remove?: string },
+  ): TransactItem {
+    const connectionName = change.add?.name ?? change.remove ?? '';
     return {
       Update: {
         TableName: this.tableName,
         Key: { pk: keys.partition(orgId), sk: keys.resource(resource.name) },
-        UpdateExpression: roleChange.add
+        UpdateExpression: change.add
           ? 'SET role_names.#role = :roleId, version = version + :one, updated_at = :now'
-          : roleChange.remove
+          : change.remove
             ? 'REMOVE role_names.#role SET version = version + :one, updated_at = :now'
             : 'SET version = version + :one, updated_at = :now',
         ConditionExpression: 'id = :resourceId',
-        ExpressionAttributeNames: roleChange.add || roleChange.remove ? { '#role': roleName } : undefined,
+        ExpressionAttributeNames: change.add || change.remove ? { '#role': connectionName } : undefined,
         ExpressionAttributeValues: {
           ':resourceId': resource.id,
           ':one': 1,
           ':now': now,
-          ...(roleChange.add ? { ':roleId': roleChange.add.id } : {}),
+          ...(change.add ? { ':roleId': change.add.id } : {}),
         },
       },
     };
   }
 
-  /** Adds a role to a resource; its name must be free in the org. */
-  async createRole(orgId: string, resource: ResourceRecord, role: RoleRecord, now: string): Promise<void> {
-    const roleItem = this.roleItem(orgId, role);
-    assertTransactionFits(roleItem.label, [roleItem, this.resourceItemAfter(orgId, resource, now, [role])]);
+  /** Adds a connection to a resource; its name must be free in the org. */
+  async createConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void> {
+    const toWrite = connectionItem(orgId, connection);
+    assertTransactionFits(toWrite.label, [toWrite, resourceItemAfter(orgId, resource, now, [connection])]);
     await this.transact(
       [
-        { Put: { TableName: this.tableName, Item: roleItem.item, ConditionExpression: 'attribute_not_exists(sk)' } },
-        this.bumpResource(orgId, resource, now, { add: role }),
+        { Put: { TableName: this.tableName, Item: toWrite.item, ConditionExpression: 'attribute_not_exists(sk)' } },
+        this.bumpResource(orgId, resource, now, { add: connection }),
       ],
-      (index) => (index === 0 ? new ConflictError(`role name already exists: ${role.name}`) : new StaleResourceError()),
+      (index) => (index === 0 ? new ConflictError(`role name already exists: ${connection.name}`) : new StaleResourceError()),
     );
   }
 
-  /** Replaces a role that belongs to the resource. */
-  async replaceRole(orgId: string, resource: ResourceRecord, role: RoleRecord, now: string): Promise<void> {
-    const roleItem = this.roleItem(orgId, role);
-    assertTransactionFits(roleItem.label, [roleItem, this.resourceItemAfter(orgId, resource, now)]);
+  /** Replaces a connection that belongs to the resource. */
+  async replaceConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void> {
+    const toWrite = connectionItem(orgId, connection);
+    assertTransactionFits(toWrite.label, [toWrite, resourceItemAfter(orgId, resource, now)]);
     await this.transact(
       [
         {
           Put: {
             TableName: this.tableName,
-            Item: roleItem.item,
+            Item: toWrite.item,
             ConditionExpression: 'resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
@@ -251,36 +217,36 @@ export class ResourceStore {
     );
   }
 
-  async deleteRole(orgId: string, resource: ResourceRecord, roleName: string, now: string): Promise<void> {
+  async deleteConnection(orgId: string, resource: ResourceRecord, connectionName: string, now: string): Promise<void> {
     await this.transact(
       [
         {
           Delete: {
             TableName: this.tableName,
-            Key: { pk: keys.partition(orgId), sk: keys.role(roleName) },
+            Key: { pk: keys.partition(orgId), sk: keys.role(connectionName) },
             ConditionExpression: 'resource_id = :resourceId',
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
         },
-        this.bumpResource(orgId, resource, now, { remove: roleName }),
+        this.bumpResource(orgId, resource, now, { remove: connectionName }),
       ],
       (index) => (index === 0 ? new NotFoundError('role not found') : new StaleResourceError()),
     );
   }
 
   /**
-   * Creates or replaces roles the service manages (provisioned credentials) on a resource. A role name
-   * held by another resource of the org is a conflict; an existing role of this resource is replaced.
+   * Creates or replaces connections the service manages (provisioned credentials) on a resource. A
+   * name held by another resource of the org is a conflict; an existing connection of this resource is replaced.
    */
-  async upsertRoles(orgId: string, resource: ResourceRecord, roles: RoleRecord[], now: string): Promise<void> {
-    const names = Object.fromEntries(roles.map((role, index) => [`#role${index}`, role.name]));
-    const assignments = roles.map((_, index) => `role_names.#role${index} = :roleId${index}`);
-    const roleItems = roles.map((role) => this.roleItem(orgId, role));
-    const resourceAfter = this.resourceItemAfter(orgId, resource, now, roles);
-    assertTransactionFits(`the ${roles.length} roles of ${resourceAfter.label}`, [...roleItems, resourceAfter]);
+  async upsertConnections(orgId: string, resource: ResourceRecord, connections: ConnectionRecord[], now: string): Promise<void> {
+    const names = Object.fromEntries(connections.map((connection, index) => [`#role${index}`, connection.name]));
+    const assignments = connections.map((_, index) => `role_names.#role${index} = :roleId${index}`);
+    const connectionItems = connections.map((connection) => connectionItem(orgId, connection));
+    const resourceAfter = resourceItemAfter(orgId, resource, now, connections);
+    assertTransactionFits(`the ${connections.length} roles of ${resourceAfter.label}`, [...connectionItems, resourceAfter]);
     await this.transact(
       [
-        ...roleItems.map(({ item }) => ({
+        ...connectionItems.map(({ item }) => ({
           Put: {
             TableName: this.tableName,
             Item: item,
@@ -299,14 +265,14 @@ export class ResourceStore {
               ':resourceId': resource.id,
               ':one': 1,
               ':now': now,
-              ...Object.fromEntries(roles.map((role, index) => [`:roleId${index}`, role.id])),
+              ...Object.fromEntries(connections.map((connection, index) => [`:roleId${index}`, connection.id])),
             },
           },
         },
       ],
       (index) =>
-        index < roles.length
-          ? new ConflictError(`role name already exists on another resource: ${roles[index]?.name}`)
+        index < connections.length
+          ? new ConflictError(`role name already exists on another resource: ${connections[index]?.name}`)
           : new StaleResourceError(),
     );
   }

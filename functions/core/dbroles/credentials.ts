@@ -1,6 +1,6 @@
-import { revealSecretValue } from '../resources/model';
+import { type ConnectionInput, type ConnectionRecord, type ResourceRecord, revealSecretValue } from '../resources/model';
 import { JOB_ROLES, type JobRole, type JobTarget, jobRoleSuffix, VAULT_KEYS } from './model';
-import type { ClusterResourceSpec, ServiceConnectionInput, ServiceCredentialsStore, StoredConnection, VaultKv2Writer } from './ports';
+import type { ServiceCredentialsStore, VaultKv2Writer } from './ports';
 import type { JobRoleCredentialsWriter } from './provision-role';
 
 export const DBROLES_MANAGER = 'dbroles';
@@ -11,7 +11,7 @@ const CLUSTER_TAG = 'hoop.dev/aws-connect.dbarn';
 const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
 
 /** The resource that holds a cluster's credentials and connections: named after the cluster id. */
-function clusterResource(target: JobTarget): ClusterResourceSpec {
+function clusterResource(target: JobTarget): Pick<ResourceRecord, 'name' | 'type' | 'subtype' | 'env_vars'> {
   return {
     name: target.cluster_id,
     type: 'database',
@@ -21,7 +21,7 @@ function clusterResource(target: JobTarget): ClusterResourceSpec {
 }
 
 /** The connection `<prefix>ro|rw|ddl` of `create-connections`. */
-const jobConnection = (target: JobTarget, jobRole: JobRole, secret: Record<string, string>, database: string): ServiceConnectionInput => ({
+const jobConnection = (target: JobTarget, jobRole: JobRole, secret: Record<string, string>, database: string): ConnectionInput => ({
   name: `${target.connection_prefix_name}${jobRoleSuffix(jobRole)}`,
   type: 'database',
   subtype: 'postgres',
@@ -34,7 +34,7 @@ const jobConnection = (target: JobTarget, jobRole: JobRole, secret: Record<strin
  * The job role a stored connection of the cluster's resource logs in as, from its USER: the job role
  * itself (database store) or a reference to `<secret_id><job role>_<cluster id>` (Vault KV v2).
  */
-function jobRoleOf(stored: StoredConnection, target: JobTarget): JobRole | undefined {
+function jobRoleOf(stored: ConnectionRecord, target: JobTarget): JobRole | undefined {
   // Clusters of the same id in other regions or accounts share the resource; a connection names its own.
   const cluster = stored.connection_tags[CLUSTER_TAG];
   if (stored.managed_by !== DBROLES_MANAGER || (cluster !== undefined && cluster !== target.cluster_arn)) return undefined;
@@ -54,7 +54,7 @@ function jobRoleOf(stored: StoredConnection, target: JobTarget): JobRole | undef
 export function jobCredentialsWriter(resources: ServiceCredentialsStore, vault: VaultKv2Writer | undefined): JobRoleCredentialsWriter {
   return async (target, jobRole, { password, database }) => {
     const values: Record<string, string> = { HOST: target.host, PORT: String(target.port), USER: jobRole, PASSWORD: password, DB: database };
-    const connections: Array<{ input: ServiceConnectionInput; managedBy: string }> = [];
+    const connections: Array<{ input: ConnectionInput; managedBy: string }> = [];
     let secret: Record<string, string>;
     if (target.vault_secret_id !== null) {
       if (!vault) throw new Error('no Vault is configured for this deployment');
@@ -72,7 +72,7 @@ export function jobCredentialsWriter(resources: ServiceCredentialsStore, vault: 
       connections.push({ input: { name: `${jobRole}_${target.cluster_id}`, type: 'database', subtype: 'postgres', default_database: database, secret }, managedBy: DBROLES_MANAGER });
     }
     if (target.create_connections) connections.push({ input: jobConnection(target, jobRole, secret, database), managedBy: DBROLES_MANAGER });
-    const refresh = <Stored extends StoredConnection>(stored: Stored): Stored | undefined => (jobRoleOf(stored, target) === jobRole ? { ...stored, secret, default_database: database } : undefined);
-    await resources.upsertServiceRoles(target.org_id, clusterResource(target), connections, refresh);
+    const refresh = (stored: ConnectionRecord) => (jobRoleOf(stored, target) === jobRole ? { ...stored, secret, default_database: database } : undefined);
+    await resources.upsertServiceConnections(target.org_id, clusterResource(target), connections, refresh);
   };
 }

@@ -1,3 +1,4 @@
+import type { ResourceService } from '../resources/use-cases';
 import type { DbRoleJob, JobPhase, JobRecord, JobRoleResult, JobTarget, JOB_FINISHED } from './model';
 
 /** The job holding a cluster's lock, and since when. */
@@ -100,48 +101,11 @@ export interface VaultKv2Writer {
   writeKv2(path: string, data: Record<string, string>): Promise<void>;
 }
 
-/** The resource named after a cluster, which holds its credentials and connections in the service's store. */
-export interface ClusterResourceSpec {
-  name: string;
-  type: string;
-  subtype: string;
-  env_vars: Record<string, string>;
-}
-
 /**
- * A connection (a role of the cluster's resource, in the resources API's words) that a job writes: a
- * job role's credentials, or a connection of `create-connections`.
+ * The service's own store of resources, where a job without a Vault path keeps its credentials and
+ * connections: the resources feature's use case, which alone knows how a resource changes.
  */
-export interface ServiceConnectionInput {
-  name: string;
-  type: 'database';
-  subtype: string;
-  default_database: string;
-  secret: Record<string, string>;
-  connection_tags?: Record<string, string>;
-}
-
-/** What a job reads of a connection already stored in the cluster's resource. */
-export interface StoredConnection {
-  managed_by: string;
-  connection_tags: Record<string, string>;
-  secret: Record<string, string>;
-  default_database: string;
-}
-
-/** The service's own store of resources (ResourceService), as a job writes credentials into it. */
-export interface ServiceCredentialsStore {
-  /**
-   * Creates the cluster's resource or adds these connections to it, in one write; each stored
-   * connection `refresh` answers for is replaced by its answer in that same write.
-   */
-  upsertServiceRoles(
-    orgId: string,
-    resource: ClusterResourceSpec,
-    connections: Array<{ input: ServiceConnectionInput; managedBy: string }>,
-    refresh: <Stored extends StoredConnection>(stored: Stored) => Stored | undefined,
-  ): Promise<void>;
-}
+export type ServiceCredentialsStore = Pick<ResourceService, 'upsertServiceConnections'>;
 
 /** What subscribers of a job with `send-webhook` receive. */
 export interface JobFinishedEvent {

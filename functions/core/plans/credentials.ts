@@ -1,5 +1,5 @@
 import type { ResourceService } from '../resources/use-cases';
-import type { CredentialsWriter } from './use-cases';
+import type { CredentialsWriter } from './ports';
 
 export const PROVISIONING_MANAGER = 'provisioning';
 
@@ -10,9 +10,9 @@ const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
  * role, replacing an older one: the one place its password is kept (revealed only by the audited
  * credentials endpoint).
  */
-export function storeProvisionedCredentials(resources: Pick<ResourceService, 'upsertServiceRoles'>): CredentialsWriter {
+export function storeProvisionedCredentials(resources: Pick<ResourceService, 'upsertServiceConnections'>): CredentialsWriter {
   return async (orgId, resource, { roleName, password, database, target }) => {
-    await resources.upsertServiceRoles(orgId, resource, [
+    await resources.upsertServiceConnections(orgId, resource, [
       {
         managedBy: PROVISIONING_MANAGER,
         input: {

@@ -13,7 +13,6 @@ import { assertNoBlockedOwners, OwnerRights, withOwnerRights } from './owner-rig
 import { PlanFailedError } from './plan-failed';
 import { sql } from './statements';
 
-
 /** A schema's state as the plan reports it. */
 export interface ScopeReport {
   usage: boolean;
@@ -31,14 +30,15 @@ export interface ScopeReport {
   exceptions: SchemaState['exceptions'];
 }
 
-export interface CurrentState {
+/** The role's state as the plan reports it. A type alias: unlike an interface it fits `Record<string, unknown>`. */
+export type CurrentState = {
   exists: boolean;
   attributes: Record<string, boolean> | null;
   memberships: string[];
   /** Databases the role may connect to. */
   connect: string[];
   scopes: Record<string, ScopeReport>;
-}
+};
 
 export interface PlanOutcome {
   statements: Statement[];

@@ -1,45 +1,22 @@
-import { InvalidInputError } from '../errors';
 import { TABLE_PRIVILEGES, type TablePrivilege } from './model';
 
 /** The allow-list, in canonical order: the only privilege words that ever reach SQL. */
 export const PRIVILEGES = [...TABLE_PRIVILEGES, 'CREATE', 'EXECUTE'] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
-/** How many unknown words an error repeats, and how much of each. */
-const ECHO_WORDS = 10;
-const ECHO_WORD_LENGTH = 32;
-
-/** Privilege words outside the allow-list: a 400 that lists them. */
-export class UnknownPrivilegeError extends InvalidInputError {
-  readonly unknown: string[];
-
-  constructor(unknown: string[]) {
-    const shown = unknown.slice(0, ECHO_WORDS).map((word) => JSON.stringify(word.slice(0, ECHO_WORD_LENGTH)));
-    const more = unknown.length > ECHO_WORDS ? ` and ${unknown.length - ECHO_WORDS} more` : '';
-    const message = `unknown privileges: ${shown.join(', ')}${more}; allowed: ${PRIVILEGES.join(', ')}`;
-    super(message, [{ path: 'privileges', message }]);
-    this.unknown = unknown;
-  }
-}
+/**
+ * What a privilege word may look like: ASCII letters, spaces around them allowed. Checked before
+ * `toUpperCase`, which would also turn `ſelect` (long s) or `ınsert` (dotless i) into allowed words.
+ */
+export const PRIVILEGE_WORD = /^\s*[A-Za-z]+\s*$/;
 
 const isPrivilege = (word: string): word is Privilege => (PRIVILEGES as readonly string[]).includes(word);
 
-/**
- * The privileges asked for, in the allow-list's order, each once. Matching ignores ASCII case and
- * surrounding spaces only: the word is first checked to be ASCII letters, because `toUpperCase` would
- * also turn `ſelect` (long s) or `ınsert` (dotless i) into allowed words.
- */
-export function normalizePrivileges(input: readonly string[]): Privilege[] {
-  const wanted = new Set<Privilege>();
-  const unknown: string[] = [];
-  for (const raw of input) {
-    const word = raw.trim();
-    const upper = /^[A-Za-z]+$/.test(word) ? word.toUpperCase() : '';
-    if (isPrivilege(upper)) wanted.add(upper);
-    else if (!unknown.includes(raw)) unknown.push(raw);
-  }
-  if (unknown.length > 0) throw new UnknownPrivilegeError(unknown);
-  return PRIVILEGES.filter((name) => wanted.has(name));
+/** The privilege a word names, ignoring ASCII case and surrounding spaces; undefined for any other word. */
+export function privilegeOf(word: string): Privilege | undefined {
+  if (!PRIVILEGE_WORD.test(word)) return undefined;
+  const upper = word.trim().toUpperCase();
+  return isPrivilege(upper) ? upper : undefined;
 }
 
 export interface PrivilegeSet {

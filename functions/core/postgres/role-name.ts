@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors';
+import { MAX_IDENTIFIER_BYTES } from './identifiers';
 
 const PREFIX = 'hoopdev_';
-const MAX_IDENTIFIER_BYTES = 63;
 const HASH_LENGTH = 8;
 /** 63 − "hoopdev_" − "_" − "_" − 8 hex − at least one character of resource slug = 44. */
 export const MAX_LABEL_SLUG = MAX_IDENTIFIER_BYTES - PREFIX.length - 2 - HASH_LENGTH - 1;

@@ -1,28 +1,119 @@
-import { type ResourceResponse, type RoleInput, type RoleResponse, type RoleUpdateInput, roleResponse } from '../../http/schemas/resources';
+/**
+ * The resources feature. A resource (a database, an application) has connections: the ways in, each
+ * with its own secret and settings. The HTTP API and the stored items call a connection a "role"
+ * (`roles`, `/roles/{role}`, `ROLE#…`); those names are the contract and stay, while the code says
+ * connection, so that it is never taken for a database role or a DB role job's role.
+ */
 
-/** A resource as stored, without its roles. `role_names` maps each role name to its id. */
-export interface ResourceRecord {
+/** The kinds of connection. */
+export const CONNECTION_TYPES = ['database', 'application', 'custom'] as const;
+export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+
+/** The optional settings of a connection (seed 001); every one has a zero-value default. */
+export interface ConnectionSettings {
+  subtype?: string;
+  command?: string[];
+  /** Values are base64 strings or provider references (`_aws:…`, `_vaultkv2:…`). */
+  secret?: Record<string, string>;
+  agent_id?: string;
+  access_max_duration?: number;
+  attributes?: string[];
+  connection_tags?: Record<string, string>;
+  default_database?: string;
+  force_approve_groups?: string[];
+  guardrail_rules?: string[];
+  jira_issue_template_id?: string;
+  jit_access_duration_sec?: number;
+  mandatory_metadata_fields?: string[];
+  min_review_approvals?: number;
+  redact_enabled?: boolean;
+  redact_types?: string[];
+  reviewers?: string[];
+  tags?: string[];
+}
+
+export interface ConnectionInput extends ConnectionSettings {
+  name: string;
+  type: ConnectionType;
+}
+
+/** The replacement of a connection: its name comes from the path; one given here must match it. */
+export interface ConnectionUpdateInput extends ConnectionSettings {
+  name?: string;
+  type: ConnectionType;
+}
+
+/** A resource's own fields, as a caller gives them. */
+export interface ResourceInput {
+  name: string;
+  type: string;
+  /** Defaults to `type`. */
+  subtype?: string;
+  env_vars: Record<string, string>;
+  agent_id?: string;
+}
+
+export interface ResourceCreateInput extends ResourceInput {
+  /** The connections created with the resource, in the same write (`roles` on the wire). */
+  roles?: ConnectionInput[];
+}
+
+/** What a resource has, stored and shown alike. */
+interface ResourceFields {
   id: string;
   name: string;
   type: string;
   subtype: string;
   env_vars: Record<string, string>;
   agent_id: string | null;
-  role_names: Record<string, string>;
-  version: number;
   created_at: string;
   updated_at: string;
 }
 
-/** A role as stored: every setting filled in, secret values in clear (base64 or references). */
-export type RoleRecord = Omit<RoleResponse, 'secret' | 'resource_name'> & {
+/** A resource as stored, without its connections. `connection_names` maps each connection's name to its id. */
+export interface ResourceRecord extends ResourceFields {
+  connection_names: Record<string, string>;
+  version: number;
+}
+
+/** What every connection has once its defaults are filled in, stored and shown alike. */
+interface ConnectionFields extends Required<Omit<ConnectionSettings, 'subtype' | 'command' | 'secret' | 'agent_id'>> {
+  id: string;
+  name: string;
+  type: ConnectionType;
+  subtype: string;
+  /** Empty for connections made by users; who made it for those the service made (plan/apply, DB role jobs). */
+  managed_by: string;
+  agent_id: string | null;
+  command: string[];
+}
+
+/** A connection as stored: every setting filled in, secret values in clear (base64 or references). */
+export interface ConnectionRecord extends ConnectionFields {
   resource_id: string;
   secret: Record<string, string>;
-};
+}
 
 export const MASK = '*****';
 
-/** hoop's default client command per subtype, used when a role gives none. */
+/** A connection as callers see it: the secret's keys, never its values. */
+export interface ConnectionView extends ConnectionFields {
+  resource_name: string;
+  secret: Record<string, typeof MASK>;
+}
+
+/** A resource as callers see it (env vars masked or left out), with its connections (`roles` on the wire) by name. */
+export interface ResourceView extends ResourceFields {
+  roles: ConnectionView[];
+}
+
+/** The secret values of one connection, as the audited reveal gives them (`role` is the wire name). */
+export interface RevealedCredentials {
+  role: string;
+  secret: Record<string, string>;
+}
+
+/** hoop's default client command per subtype, used when a connection gives none. */
 const DEFAULT_COMMANDS: Record<string, string[]> = {
   postgres: ['psql', '-v', 'ON_ERROR_STOP=1', '-A', '-F\t', '-P', 'pager=off', '-h', '$HOST', '-U', '$USER', '--port=$PORT', '$DB'],
   mysql: ['mysql', '-h$HOST', '-u$USER', '--port=$PORT', '-D$DB'],
@@ -30,16 +121,16 @@ const DEFAULT_COMMANDS: Record<string, string[]> = {
 };
 
 /**
- * A role's settings with defaults filled in. The subtype defaults to the resource's subtype when the
- * role has the resource's type (a `database` role of a `postgres` resource is `postgres`), otherwise to
- * the role's type; the command defaults to the subtype's usual client.
+ * A connection's settings with defaults filled in. The subtype defaults to the resource's subtype when
+ * the connection has the resource's type (a `database` connection of a `postgres` resource is
+ * `postgres`), otherwise to the connection's type; the command defaults to the subtype's usual client.
  */
-export function roleRecordFrom(
-  input: RoleInput | RoleUpdateInput,
+export function connectionRecordFrom(
+  input: ConnectionInput | ConnectionUpdateInput,
   name: string,
   resource: Pick<ResourceRecord, 'id' | 'type' | 'subtype'>,
   identity: { id: string; managed_by: string },
-): RoleRecord {
+): ConnectionRecord {
   const subtype = input.subtype ?? (input.type === resource.type ? resource.subtype : input.type);
   return {
     id: identity.id,
@@ -102,28 +193,43 @@ export function maskEnvVars(envVars: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(envVars).map(([key, value]) => [key, isCredentialEnvVar(key, value) ? MASK : value]));
 }
 
-/** Answer fields in the order of the schema, whatever order the store kept them in. */
-const ROLE_RESPONSE_KEYS = Object.keys(roleResponse.shape) as (keyof RoleResponse)[];
-
-export function toRoleResponse(role: RoleRecord, resourceName: string): RoleResponse {
-  const { resource_id: _resourceId, secret, ...settings } = role;
-  const answer: RoleResponse = {
-    ...settings,
+/**
+ * The answer for a connection, field by field in the order of the wire schema: nothing else the
+ * stored item may hold is shown, and the secret's values never are.
+ */
+export function toConnectionView(connection: ConnectionRecord, resourceName: string): ConnectionView {
+  return {
+    id: connection.id,
+    name: connection.name,
     resource_name: resourceName,
-    secret: Object.fromEntries(Object.keys(secret).map((key) => [key, MASK])) as Record<string, typeof MASK>,
+    type: connection.type,
+    subtype: connection.subtype,
+    managed_by: connection.managed_by,
+    agent_id: connection.agent_id,
+    command: connection.command,
+    secret: Object.fromEntries(Object.keys(connection.secret).map((key) => [key, MASK] as const)),
+    access_max_duration: connection.access_max_duration,
+    attributes: connection.attributes,
+    connection_tags: connection.connection_tags,
+    default_database: connection.default_database,
+    force_approve_groups: connection.force_approve_groups,
+    guardrail_rules: connection.guardrail_rules,
+    jira_issue_template_id: connection.jira_issue_template_id,
+    jit_access_duration_sec: connection.jit_access_duration_sec,
+    mandatory_metadata_fields: connection.mandatory_metadata_fields,
+    min_review_approvals: connection.min_review_approvals,
+    redact_enabled: connection.redact_enabled,
+    redact_types: connection.redact_types,
+    reviewers: connection.reviewers,
+    tags: connection.tags,
   };
-  return Object.fromEntries(ROLE_RESPONSE_KEYS.map((key) => [key, answer[key]])) as RoleResponse;
 }
 
 /**
  * The answer for a resource. Env vars are shown (credentials masked) to admins and auditors; other
  * users get `{}`, as in hoop, since hosts and ARNs are for those who manage the resource.
  */
-export function toResourceResponse(
-  resource: ResourceRecord,
-  roles: RoleRecord[],
-  options: { showEnvVars: boolean },
-): ResourceResponse {
+export function toResourceView(resource: ResourceRecord, connections: ConnectionRecord[], options: { showEnvVars: boolean }): ResourceView {
   return {
     id: resource.id,
     name: resource.name,
@@ -131,7 +237,7 @@ export function toResourceResponse(
     subtype: resource.subtype,
     env_vars: options.showEnvVars ? maskEnvVars(resource.env_vars) : {},
     agent_id: resource.agent_id,
-    roles: [...roles].sort((a, b) => (a.name < b.name ? -1 : 1)).map((role) => toRoleResponse(role, resource.name)),
+    roles: [...connections].sort((a, b) => (a.name < b.name ? -1 : 1)).map((connection) => toConnectionView(connection, resource.name)),
     created_at: resource.created_at,
     updated_at: resource.updated_at,
   };

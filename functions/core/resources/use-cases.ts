@@ -1,15 +1,27 @@
-import { InvalidInputError, ConflictError, NotFoundError } from '../errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import type { Principal } from '../principal';
 import { newId, newTimeOrderedId } from '../ids';
 import { retry } from '../retry';
-import type { ResourceCreateInput, ResourceResponse, ResourceUpdateInput, RoleInput, RoleResponse, RoleUpdateInput } from '../../http/schemas/resources';
-import type { SessionStore } from '../../adapters/dynamodb/session-store';
-import { type ResourceRecord, type RoleRecord, revealSecretValue, roleRecordFrom, toResourceResponse, toRoleResponse } from './model';
-import { type ResourceStore, StaleResourceError } from '../../adapters/dynamodb/resource-store';
+import {
+  type ConnectionInput,
+  type ConnectionRecord,
+  type ConnectionUpdateInput,
+  type ConnectionView,
+  connectionRecordFrom,
+  type ResourceCreateInput,
+  type ResourceInput,
+  type ResourceRecord,
+  type ResourceView,
+  type RevealedCredentials,
+  revealSecretValue,
+  toConnectionView,
+  toResourceView,
+} from './model';
+import { ResourceNameTakenError, type ResourceStorePort, type SessionWriter, StaleResourceError } from './ports';
 
 const now = () => new Date().toISOString();
 
-/** Reads the resource again and retries when a concurrent change got in between; then gives up with 409. */
+/** Reads the resource again and retries when a concurrent change got in between; then gives up with a conflict. */
 async function retryOnStale<T>(attempt: () => Promise<T>, attempts = 4): Promise<T> {
   try {
     // No pause: the next try reads the resource again, and the change that got in is already there.
@@ -20,11 +32,14 @@ async function retryOnStale<T>(attempt: () => Promise<T>, attempts = 4): Promise
   }
 }
 
+const hasConnections = (resource: ResourceRecord) => Object.keys(resource.connection_names).length > 0;
+
 /** The use cases of the Resources API. Authorization by group is done by the handler; tenancy here. */
 export class ResourceService {
   constructor(
-    private readonly store: ResourceStore,
-    private readonly sessions: SessionStore,
+    private readonly store: ResourceStorePort,
+    /** Where reveals of credentials are recorded. */
+    private readonly sessions: SessionWriter,
   ) {}
 
   private async requireResource(orgId: string, name: string): Promise<ResourceRecord> {
@@ -33,12 +48,18 @@ export class ResourceService {
     return resource;
   }
 
-  private async present(caller: Principal, resource: ResourceRecord): Promise<ResourceResponse> {
-    const roles = (await this.store.getRolesOf(caller.orgId, [resource])).get(resource.id) ?? [];
-    return toResourceResponse(resource, roles, { showEnvVars: caller.admin || caller.auditor });
+  private async requireConnection(orgId: string, resource: ResourceRecord, connectionName: string): Promise<ConnectionRecord> {
+    const connection = await this.store.getConnection(orgId, connectionName);
+    if (!connection || connection.resource_id !== resource.id) throw new NotFoundError('role not found');
+    return connection;
   }
 
-  async createResource(caller: Principal, input: ResourceCreateInput): Promise<ResourceResponse> {
+  private async present(caller: Principal, resource: ResourceRecord): Promise<ResourceView> {
+    const connections = (await this.store.getConnectionsOf(caller.orgId, [resource])).get(resource.id) ?? [];
+    return toResourceView(resource, connections, { showEnvVars: caller.admin || caller.auditor });
+  }
+
+  async createResource(caller: Principal, input: ResourceCreateInput): Promise<ResourceView> {
     const timestamp = now();
     const resource: ResourceRecord = {
       id: newId(),
@@ -47,39 +68,41 @@ export class ResourceService {
       subtype: input.subtype ?? input.type,
       env_vars: input.env_vars,
       agent_id: input.agent_id ?? null,
-      role_names: {},
+      connection_names: {},
       version: 1,
       created_at: timestamp,
       updated_at: timestamp,
     };
-    const roles = (input.roles ?? []).map((role) => roleRecordFrom(role, role.name, resource, { id: newId(), managed_by: '' }));
-    resource.role_names = Object.fromEntries(roles.map((role) => [role.name, role.id]));
-    await this.store.createResource(caller.orgId, resource, roles);
-    return toResourceResponse(resource, roles, { showEnvVars: true });
+    const connections = (input.roles ?? []).map((connection) =>
+      connectionRecordFrom(connection, connection.name, resource, { id: newId(), managed_by: '' }),
+    );
+    resource.connection_names = Object.fromEntries(connections.map((connection) => [connection.name, connection.id]));
+    await this.store.createResource(caller.orgId, resource, connections);
+    return toResourceView(resource, connections, { showEnvVars: true });
   }
 
   async listResources(
     caller: Principal,
     query: { page_size: number; next_token?: string | undefined; search?: string | undefined },
-  ): Promise<{ items: ResourceResponse[]; next_token: string | null }> {
+  ): Promise<{ items: ResourceView[]; next_token: string | null }> {
     const page = await this.store.listResources(caller.orgId, {
       pageSize: query.page_size,
       nextToken: query.next_token,
       search: query.search,
     });
-    const roles = await this.store.getRolesOf(caller.orgId, page.resources);
+    const connections = await this.store.getConnectionsOf(caller.orgId, page.resources);
     const showEnvVars = caller.admin || caller.auditor;
     return {
-      items: page.resources.map((resource) => toResourceResponse(resource, roles.get(resource.id) ?? [], { showEnvVars })),
+      items: page.resources.map((resource) => toResourceView(resource, connections.get(resource.id) ?? [], { showEnvVars })),
       next_token: page.nextToken,
     };
   }
 
-  async getResource(caller: Principal, name: string): Promise<ResourceResponse> {
+  async getResource(caller: Principal, name: string): Promise<ResourceView> {
     return this.present(caller, await this.requireResource(caller.orgId, name));
   }
 
-  async updateResource(caller: Principal, name: string, input: ResourceUpdateInput): Promise<ResourceResponse> {
+  async updateResource(caller: Principal, name: string, input: ResourceInput): Promise<ResourceView> {
     const updated = await retryOnStale(async () => {
       const current = await this.requireResource(caller.orgId, name);
       const next: ResourceRecord = {
@@ -92,8 +115,7 @@ export class ResourceService {
         version: current.version + 1,
         updated_at: now(),
       };
-      const hasRoles = Object.keys(current.role_names).length > 0;
-      if (hasRoles && (next.type !== current.type || next.subtype !== current.subtype)) {
+      if (hasConnections(current) && (next.type !== current.type || next.subtype !== current.subtype)) {
         throw new ConflictError('cannot change resource type or subtype while it has roles');
       }
       await this.store.replaceResource(caller.orgId, current, next);
@@ -105,96 +127,95 @@ export class ResourceService {
   async deleteResource(caller: Principal, name: string): Promise<void> {
     await retryOnStale(async () => {
       const current = await this.requireResource(caller.orgId, name);
-      if (Object.keys(current.role_names).length > 0) throw new ConflictError('cannot delete a resource that has roles');
+      if (hasConnections(current)) throw new ConflictError('cannot delete a resource that has roles');
       await this.store.deleteResource(caller.orgId, current);
     });
   }
 
-  async createRole(caller: Principal, resourceName: string, input: RoleInput): Promise<RoleResponse> {
+  async createConnection(caller: Principal, resourceName: string, input: ConnectionInput): Promise<ConnectionView> {
     return retryOnStale(async () => {
       const resource = await this.requireResource(caller.orgId, resourceName);
-      const role = roleRecordFrom(input, input.name, resource, { id: newId(), managed_by: '' });
-      await this.store.createRole(caller.orgId, resource, role, now());
-      return toRoleResponse(role, resource.name);
+      const connection = connectionRecordFrom(input, input.name, resource, { id: newId(), managed_by: '' });
+      await this.store.createConnection(caller.orgId, resource, connection, now());
+      return toConnectionView(connection, resource.name);
     });
   }
 
-  private async requireRole(caller: Principal, resource: ResourceRecord, roleName: string) {
-    const role = await this.store.getRole(caller.orgId, roleName);
-    if (!role || role.resource_id !== resource.id) throw new NotFoundError('role not found');
-    return role;
-  }
-
-  async updateRole(caller: Principal, resourceName: string, roleName: string, input: RoleUpdateInput): Promise<RoleResponse> {
-    if (input.name !== undefined && input.name !== roleName) throw new InvalidInputError('a role cannot be renamed', [{ path: 'name', message: 'must match the role in the path' }]);
+  async updateConnection(caller: Principal, resourceName: string, connectionName: string, input: ConnectionUpdateInput): Promise<ConnectionView> {
+    if (input.name !== undefined && input.name !== connectionName) {
+      throw new InvalidInputError('a role cannot be renamed', [{ path: 'name', message: 'must match the role in the path' }]);
+    }
     return retryOnStale(async () => {
       const resource = await this.requireResource(caller.orgId, resourceName);
-      const current = await this.requireRole(caller, resource, roleName);
-      const role = roleRecordFrom(input, roleName, resource, { id: current.id, managed_by: current.managed_by });
-      await this.store.replaceRole(caller.orgId, resource, role, now());
-      return toRoleResponse(role, resource.name);
+      const current = await this.requireConnection(caller.orgId, resource, connectionName);
+      const connection = connectionRecordFrom(input, connectionName, resource, { id: current.id, managed_by: current.managed_by });
+      await this.store.replaceConnection(caller.orgId, resource, connection, now());
+      return toConnectionView(connection, resource.name);
     });
   }
 
-  async deleteRole(caller: Principal, resourceName: string, roleName: string): Promise<void> {
+  async deleteConnection(caller: Principal, resourceName: string, connectionName: string): Promise<void> {
     await retryOnStale(async () => {
       const resource = await this.requireResource(caller.orgId, resourceName);
-      await this.requireRole(caller, resource, roleName);
-      await this.store.deleteRole(caller.orgId, resource, roleName, now());
+      await this.requireConnection(caller.orgId, resource, connectionName);
+      await this.store.deleteConnection(caller.orgId, resource, connectionName, now());
     });
   }
 
   /**
-   * Stores credentials the service made (plan/apply, DB role jobs) as roles of a resource, creating the
-   * resource when it is missing and replacing older roles of the same names. `refresh` is shown every
-   * other role of the resource; a role it returns replaces that one in the same write (older copies of
-   * credentials that must change with them). Used by the provisioning code, never exposed over HTTP.
+   * Stores credentials the service made (plan/apply, DB role jobs) as connections of a resource,
+   * creating the resource when it is missing and replacing older connections of the same names.
+   * `refresh` is shown every other connection of the resource; one it returns replaces that one in the
+   * same write (older copies of credentials that must change with them). Used by the provisioning
+   * code, never exposed over HTTP.
    */
-  async upsertServiceRoles(
+  async upsertServiceConnections(
     orgId: string,
     resourceSpec: Pick<ResourceRecord, 'name' | 'type' | 'subtype' | 'env_vars'>,
-    roles: Array<{ input: RoleInput; managedBy: string }>,
-    refresh: (role: RoleRecord) => RoleRecord | undefined = () => undefined,
+    connections: Array<{ input: ConnectionInput; managedBy: string }>,
+    refresh: (connection: ConnectionRecord) => ConnectionRecord | undefined = () => undefined,
   ): Promise<void> {
     await retryOnStale(async () => {
       const existing = await this.store.getResource(orgId, resourceSpec.name);
       const timestamp = now();
       if (!existing) {
-        if (roles.length === 0) return;
+        if (connections.length === 0) return;
         const resource: ResourceRecord = {
           id: newId(),
           ...resourceSpec,
           agent_id: null,
-          role_names: {},
+          connection_names: {},
           version: 1,
           created_at: timestamp,
           updated_at: timestamp,
         };
-        const records = roles.map(({ input, managedBy }) =>
-          roleRecordFrom(input, input.name, resource, { id: newId(), managed_by: managedBy }),
+        const records = connections.map(({ input, managedBy }) =>
+          connectionRecordFrom(input, input.name, resource, { id: newId(), managed_by: managedBy }),
         );
-        resource.role_names = Object.fromEntries(records.map((role) => [role.name, role.id]));
+        resource.connection_names = Object.fromEntries(records.map((connection) => [connection.name, connection.id]));
         try {
           await this.store.createResource(orgId, resource, records);
           return;
         } catch (error) {
           // Created concurrently by another job or apply: read it again and upsert into it.
-          if (error instanceof ConflictError && error.message === 'resource name already exists') throw new StaleResourceError();
+          if (error instanceof ResourceNameTakenError) throw new StaleResourceError();
           throw error;
         }
       }
       const records = await Promise.all(
-        roles.map(async ({ input, managedBy }) => {
-          const current = await this.store.getRole(orgId, input.name);
+        connections.map(async ({ input, managedBy }) => {
+          const current = await this.store.getConnection(orgId, input.name);
           const id = current && current.resource_id === existing.id ? current.id : newId();
-          return roleRecordFrom(input, input.name, existing, { id, managed_by: managedBy });
+          return connectionRecordFrom(input, input.name, existing, { id, managed_by: managedBy });
         }),
       );
-      const names = new Set(records.map((role) => role.name));
-      const others = ((await this.store.getRolesOf(orgId, [existing])).get(existing.id) ?? []).filter((role) => !names.has(role.name));
-      const refreshed = others.flatMap((role) => refresh(role) ?? []);
+      const names = new Set(records.map((connection) => connection.name));
+      const others = ((await this.store.getConnectionsOf(orgId, [existing])).get(existing.id) ?? []).filter(
+        (connection) => !names.has(connection.name),
+      );
+      const refreshed = others.flatMap((connection) => refresh(connection) ?? []);
       if (records.length + refreshed.length === 0) return;
-      await this.store.upsertRoles(orgId, existing, [...records, ...refreshed], timestamp);
+      await this.store.upsertConnections(orgId, existing, [...records, ...refreshed], timestamp);
     });
   }
 
@@ -202,29 +223,25 @@ export class ResourceService {
    * The one way to read secret values. The audit session is written before anything is revealed: if
    * it cannot be recorded, nothing is shown. The session names the keys, never the values.
    */
-  async revealCredentials(
-    caller: Principal,
-    resourceName: string,
-    roleName: string,
-  ): Promise<{ role: string; secret: Record<string, string> }> {
+  async revealCredentials(caller: Principal, resourceName: string, connectionName: string): Promise<RevealedCredentials> {
     const resource = await this.requireResource(caller.orgId, resourceName);
-    const role = await this.requireRole(caller, resource, roleName);
+    const connection = await this.requireConnection(caller.orgId, resource, connectionName);
     const timestamp = now();
     await this.sessions.create(caller.orgId, {
       id: newTimeOrderedId(),
       kind: 'reveal',
       resource_name: resource.name,
-      role: role.name,
+      role: connection.name,
       user: { sub: caller.sub, email: caller.email ?? null },
       created_at: timestamp,
       ended_at: timestamp,
       status: 'success',
-      input: { resource_name: resource.name, role: role.name },
-      output: { revealed_keys: Object.keys(role.secret).sort() },
+      input: { resource_name: resource.name, role: connection.name },
+      output: { revealed_keys: Object.keys(connection.secret).sort() },
     });
     return {
-      role: role.name,
-      secret: Object.fromEntries(Object.entries(role.secret).map(([key, value]) => [key, revealSecretValue(value)])),
+      role: connection.name,
+      secret: Object.fromEntries(Object.entries(connection.secret).map(([key, value]) => [key, revealSecretValue(value)])),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PRIVILEGES } from '../../core/postgres/privileges';
+import type * as model from '../../core/plans/model';
+import { PRIVILEGE_WORD, PRIVILEGES, privilegeOf } from '../../core/postgres/privileges';
 import { roleLabelProblem } from '../../core/postgres/role-name';
 import { identifierProblem, parseScope } from '../../core/postgres/identifiers';
 import { nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
@@ -12,13 +13,18 @@ const refuseProblem =
     if (problem) ctx.addIssue({ code: 'custom', message: `${prefix}${problem}` });
   };
 
+const unknownPrivilege = `must be one of: ${PRIVILEGES.join(', ')}`;
+
+/** A privilege word, read by the core's rule; the pattern is there for the OpenAPI document. */
 const privilege = z
   .string()
   .max(32)
-  // ASCII letters only: toUpperCase would turn "ſelect" into SELECT.
-  .regex(/^\s*[A-Za-z]+\s*$/, `must be one of: ${PRIVILEGES.join(', ')}`)
-  .transform((value) => value.trim().toUpperCase())
-  .pipe(z.enum(PRIVILEGES, `must be one of: ${PRIVILEGES.join(', ')}`));
+  .regex(PRIVILEGE_WORD, unknownPrivilege)
+  .transform((value, ctx) => {
+    const found = privilegeOf(value);
+    if (found === undefined) ctx.addIssue({ code: 'custom', message: unknownPrivilege });
+    return found ?? z.NEVER;
+  });
 
 const scope = z
   .string()
@@ -140,8 +146,20 @@ export const sessionListQuery = pageQuery.extend({
 });
 export const sessionPage = pageOf(sessionResponse, 'SessionPage');
 
-export type PlanRequest = z.output<typeof planRequest>;
-export type BatchPlanItem = z.output<typeof batchPlanRequest>['items'][number];
+/**
+ * Compile-time checks that the wire and the core cannot drift apart: a request schema outputs exactly
+ * the core's input type (`Same`), and what the core answers is what its response schema describes
+ * (`Fits`: `A` assignable to `B`).
+ */
+type Fits<A extends B, B> = A;
+/** `C` stands for `A`: a constraint may not name its own parameter directly. */
+type Same<A extends B, B extends C, C = A> = A;
+
+export type PlanRequest = Same<z.output<typeof planRequest>, model.PlanRequest>;
+export type BatchPlanItem = Same<z.output<typeof batchPlanRequest>['items'][number], model.BatchPlanItem>;
+export type ApplyItem = Same<z.output<typeof batchApplyRequest>['items'][number], model.ApplyItem>;
 export type PlanResult = z.output<typeof planResult>;
 export type ApplyResult = z.output<typeof applyResult>;
+export type PlanResultFits = Fits<model.PlanResult, z.input<typeof planResult>>;
+export type ApplyResultFits = Fits<model.ApplyResult, z.input<typeof applyResult>>;
 export type SessionResponse = z.output<typeof sessionResponse>;

@@ -1,11 +1,28 @@
 import { z } from 'zod';
+import {
+  CONNECTION_TYPES,
+  type ConnectionInput,
+  type ConnectionUpdateInput,
+  type ConnectionView,
+  MASK,
+  type ResourceCreateInput,
+  type ResourceInput,
+  type ResourceView,
+  type RevealedCredentials,
+} from '../../core/resources/model';
 import { identifierText, namedRecord, nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
+
+/*
+ * The wire names of the resources feature: what the core calls a connection of a resource, the API
+ * calls a role (`roles`, `/roles/{role}`, the `Role` schemas). The core's types are what the use
+ * cases take and give; the checks at the end keep each schema's output and its core type the same.
+ */
 
 /** Lists of names (groups, tags, attributes, redaction types, rule ids). */
 const nameList = (what: string) => z.array(nameText(what, 256)).max(100);
 const count = z.number().int().min(0).max(2_147_483_647);
 
-export const roleTypes = ['database', 'application', 'custom'] as const;
+export const roleTypes = CONNECTION_TYPES;
 
 /** Secret values are base64 strings or provider references (`_aws:…`, `_envjson:…`, `_vaultkv2:…`). */
 export const secretMap = namedRecord('secret key', 256, z.string().max(65_536))
@@ -25,7 +42,7 @@ export const envVars = namedRecord('env var name', 256, z.string().max(4096))
     example: { RDS_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:demo' },
   });
 
-/** The optional role settings of seed 001; every one has a zero-value default. */
+/** The optional connection settings of seed 001; every one has a zero-value default. */
 const roleSettings = {
   subtype: nameText('subtype', 64).optional(),
   command: z.array(z.string().max(4096)).max(100).optional(),
@@ -109,7 +126,7 @@ export const roleResponse = z
     managed_by: z.string().meta({ description: 'Empty for roles made by users; set for roles the service made' }),
     agent_id: uuid.nullable(),
     command: z.array(z.string()),
-    secret: z.record(z.string(), z.literal('*****')),
+    secret: z.record(z.string(), z.literal(MASK)),
     access_max_duration: z.number(),
     attributes: z.array(z.string()),
     connection_tags: z.record(z.string(), z.string()),
@@ -147,9 +164,17 @@ export const credentialsResponse = z
   .object({ role: z.string(), secret: z.record(z.string(), z.string()) })
   .meta({ id: 'RoleCredentials', description: 'Plain (base64-decoded) secret values; provider references as stored' });
 
-export type RoleInput = z.output<typeof roleInput>;
-export type RoleUpdateInput = z.output<typeof roleUpdateInput>;
-export type ResourceCreateInput = z.output<typeof resourceCreateInput>;
-export type ResourceUpdateInput = z.output<typeof resourceUpdateInput>;
-export type RoleResponse = z.output<typeof roleResponse>;
-export type ResourceResponse = z.output<typeof resourceResponse>;
+/** Assignable both ways and with the same keys (optional ones too), so neither side gains or loses a field unseen. */
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Same<A, B> = Mutual<A, B> extends true ? Mutual<keyof A, keyof B> : false;
+type Holds<T extends true> = T;
+
+export type SchemasMatchTheCore = [
+  Holds<Same<z.output<typeof roleInput>, ConnectionInput>>,
+  Holds<Same<z.output<typeof roleUpdateInput>, ConnectionUpdateInput>>,
+  Holds<Same<z.output<typeof resourceCreateInput>, ResourceCreateInput>>,
+  Holds<Same<z.output<typeof resourceUpdateInput>, ResourceInput>>,
+  Holds<Same<z.output<typeof roleResponse>, ConnectionView>>,
+  Holds<Same<z.output<typeof resourceResponse>, ResourceView>>,
+  Holds<Same<z.output<typeof credentialsResponse>, RevealedCredentials>>,
+];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isCredentialEnvVar, maskEnvVars, revealSecretValue, roleRecordFrom } from '../../../functions/core/resources/model';
+import { isCredentialEnvVar, maskEnvVars, revealSecretValue, connectionRecordFrom } from '../../../../functions/core/resources/model';
 
 const fullwidth = (text: string) => text.replace(/[!-~]/g, (character) => String.fromCharCode(character.charCodeAt(0) + 0xfee0));
 const ARN_VALUE = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';
@@ -87,16 +87,16 @@ describe('revealSecretValue', () => {
   });
 });
 
-describe('roleRecordFrom', () => {
+describe('connectionRecordFrom', () => {
   const resource = { id: 'r1', type: 'database', subtype: 'postgres' };
 
-  it("takes the resource's subtype for a role of the resource's type, and the usual client command", () => {
-    const role = roleRecordFrom({ name: 'ro', type: 'database' }, 'ro', resource, { id: 'id1', managed_by: '' });
-    expect(role).toMatchObject({ subtype: 'postgres', command: expect.arrayContaining(['psql']), agent_id: null, secret: {} });
+  it("takes the resource's subtype for a connection of the resource's type, and the usual client command", () => {
+    const connection = connectionRecordFrom({ name: 'ro', type: 'database' }, 'ro', resource, { id: 'id1', managed_by: '' });
+    expect(connection).toMatchObject({ subtype: 'postgres', command: expect.arrayContaining(['psql']), agent_id: null, secret: {} });
   });
 
-  it("takes the role's own type as subtype otherwise, with no command", () => {
-    const role = roleRecordFrom({ name: 'app', type: 'application' }, 'app', resource, { id: 'id2', managed_by: '' });
-    expect(role).toMatchObject({ subtype: 'application', command: [] });
+  it("takes the connection's own type as subtype otherwise, with no command", () => {
+    const connection = connectionRecordFrom({ name: 'app', type: 'application' }, 'app', resource, { id: 'id2', managed_by: '' });
+    expect(connection).toMatchObject({ subtype: 'application', command: [] });
   });
 });

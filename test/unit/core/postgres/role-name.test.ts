@@ -6,7 +6,7 @@ import {
   MAX_LABEL_SLUG,
   roleLabelProblem,
   slugify,
-} from '../../../functions/core/postgres/role-name';
+} from '../../../../functions/core/postgres/role-name';
 
 const ROLE_NAME = /^hoopdev_[a-z0-9_]+_[0-9a-f]{8}$/;
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { InvalidInputError } from '../../../functions/core/errors';
+import { InvalidInputError } from '../../../../functions/core/errors';
 import { describe, expect, it } from 'vitest';
 import {
   assertIdentifier,
@@ -9,7 +9,7 @@ import {
   qualified,
   quoteIdentifier,
   quoteLiteral,
-} from '../../../functions/core/postgres/identifiers';
+} from '../../../../functions/core/postgres/identifiers';
 
 /**
  * What PostgreSQL's scanner does with a quoted identifier at the start of `text`: read to the first
