@@ -146,7 +146,7 @@ export function resourceRecord(name: string, options: { home?: string; subtype?:
     subtype: options.subtype ?? 'postgres',
     env_vars: options.env ?? { RDS_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:1:cluster:c', RDS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:s', DEFAULT_DATABASE: options.home ?? 'postgres' },
     agent_id: null,
-    role_names: {},
+    connection_names: {},
     version: 1,
     created_at: '2030-01-01T00:00:00.000Z',
     updated_at: '2030-01-01T00:00:00.000Z',
