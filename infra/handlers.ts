@@ -9,6 +9,9 @@ export function handlerEntry(group: HandlerGroup): string {
 /** The Lambda functions of the DB role job workflow: one bundle, one handler per Task. */
 export const DBROLES_TASKS_ENTRY = fileURLToPath(new URL('../functions/entries/dbroles-tasks.ts', import.meta.url));
 
+/** The target of the rule on executions that end without finishing their job (export `executionEnded`). */
+export const DBROLES_EXECUTION_ENDED_ENTRY = fileURLToPath(new URL('../functions/entries/dbroles-execution-ended.ts', import.meta.url));
+
 /** The target of the RDS tag change rule. */
 export const TAG_TRIGGER_ENTRY = fileURLToPath(new URL('../functions/entries/tag-trigger.ts', import.meta.url));
 

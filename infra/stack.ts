@@ -25,7 +25,7 @@ import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb/table';
 import { type HandlerGroup, routes, routesOfGroup } from '../functions/http/routes';
 import { LAMBDA_BUNDLING } from './bundling';
-import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
+import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
 import { executionEndedPattern, tagChangePattern } from '../functions/adapters/eventbridge/rules';
 import type { DeploymentSettings } from './settings';
 
@@ -281,7 +281,7 @@ export class DbAccessStack extends Stack {
       });
     }
 
-    const ended = this.lambda('dbroles-executionEnded', { entry: DBROLES_TASKS_ENTRY, handler: 'executionEnded', settings, retention, timeoutSeconds: 60, environment });
+    const ended = this.lambda('dbroles-executionEnded', { entry: DBROLES_EXECUTION_ENDED_ENTRY, handler: 'executionEnded', settings, retention, timeoutSeconds: 60 });
     this.table.grantReadWriteData(ended);
     new Rule(this, 'DbRolesExecutionEnded', {
       description: 'Ends the job of a DB role workflow that failed, timed out or was aborted, and frees its database',

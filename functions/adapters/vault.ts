@@ -1,18 +1,15 @@
-/** Writes credentials to a Vault KV v2 engine over its HTTP API. */
-export interface VaultWriter {
-  /** `path` is the full KV v2 data path, e.g. `dbsecrets/data/hoop_ro_orders`. */
-  writeKv2(path: string, data: Record<string, string>): Promise<void>;
-}
+import type { VaultKv2Writer } from '../core/dbroles/ports';
 
 export class VaultError extends Error {
   override name = 'VaultError';
 }
 
 /**
- * `POST {address}/v1/{path}` with `{"data": …}` and the token in `X-Vault-Token`, as KV v2 expects.
- * Error messages carry Vault's status and errors, never the data or the token.
+ * Vault KV v2 over its HTTP API: `POST {address}/v1/{path}` with `{"data": …}` and the token in
+ * `X-Vault-Token`, as KV v2 expects. Error messages carry Vault's status and errors, never the data
+ * or the token.
  */
-export class HttpVaultWriter implements VaultWriter {
+export class HttpVaultWriter implements VaultKv2Writer {
   constructor(
     private readonly address: string,
     private readonly token: string,

@@ -1,19 +1,39 @@
 import type { Handler } from 'aws-lambda';
-import { logger } from '../adapters/logger';
-import type { JobTarget } from '../core/dbroles/model';
-import type { FinishInput, RoleFailureInput, RoleTaskInput } from '../core/dbroles/tasks';
-import { createJobTasks } from './compose/dbroles';
+import { config } from '../adapters/config';
+import { log } from '../adapters/logger';
+import { rdsDataClient } from '../adapters/data-api/client';
+import { DataApiSqlPort } from '../adapters/data-api/sql-executor';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
+import { DynamoDbJobStore } from '../adapters/dynamodb/job-store';
+import { ResourceStore } from '../adapters/dynamodb/resource-store';
+import { SessionStore } from '../adapters/dynamodb/session-store';
+import { eventBridgeClient } from '../adapters/eventbridge/client';
+import { EventBridgeJobEvents } from '../adapters/eventbridge/publisher';
+import { HttpVaultWriter } from '../adapters/vault';
+import { jobCredentialsWriter } from '../core/dbroles/credentials';
+import { type FinishInput, type JobRoleFailureInput, type JobRoleTaskInput, jobTasks } from '../core/dbroles/tasks';
+import { ResourceService } from '../core/resources/use-cases';
 
-/** The Lambda functions of the DB role job workflow: one bundle, one exported handler per Task. */
-const tasks = createJobTasks();
+/**
+ * The Task functions of the DB role job workflow: one bundle, one exported handler per Task, as the
+ * ASL's substitutions name them (infra/handlers.ts). The three share the job store and are deployed
+ * and versioned together with the state machine; what only one of them uses is built on its first
+ * call (the Data API client in provisionRole, EventBridge in finishJob), so the others never build it.
+ */
+const store = new DynamoDbJobStore(dynamodbDocumentClient(), config.tableName);
+const resources = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
+const vault = config.vaultAddress ? new HttpVaultWriter(config.vaultAddress, config.vaultToken ?? '') : undefined;
 
-export const provisionRole: Handler<RoleTaskInput> = (input) => tasks.provisionRole(input);
-export const recordRoleFailure: Handler<RoleFailureInput> = (input) => tasks.recordRoleFailure(input);
+const tasks = jobTasks({
+  store,
+  // The task retries a few times itself; longer outages are the workflow's Retry (with backoff).
+  sqlFor: (target) => new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 }),
+  storeCredentials: jobCredentialsWriter(resources, vault),
+  // The EventBridge client is built by the first finished job that publishes, never by the other Tasks.
+  events: { publish: (event) => new EventBridgeJobEvents(eventBridgeClient(), config.eventBusName).publish(event) },
+  log,
+});
+
+export const provisionRole: Handler<JobRoleTaskInput> = (input) => tasks.provisionRole(input);
+export const recordRoleFailure: Handler<JobRoleFailureInput> = (input) => tasks.recordRoleFailure(input);
 export const finishJob: Handler<FinishInput> = (input) => tasks.finishJob(input);
-
-/** EventBridge "Step Functions Execution Status Change" for TIMED_OUT, FAILED or ABORTED executions. */
-export const executionEnded: Handler<{ detail: { status: string; input: string } }> = async (event) => {
-  const input = JSON.parse(event.detail.input) as { job: JobTarget };
-  logger.warn('workflow ended without finishing its job', { job_id: input.job.job_id, status: event.detail.status });
-  await tasks.executionEnded({ status: event.detail.status, job: input.job });
-};

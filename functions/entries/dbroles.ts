@@ -1,8 +1,8 @@
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
 import { createHttpHandler } from '../http/handler';
-import { createJobService } from './compose/dbroles';
+import { composeJobService } from './compose/job-service';
 
-const jobs = createJobService();
+const { jobs } = composeJobService();
 
 /** DB role jobs: start one, list them, read one. */
 export const handler = createHttpHandler('dbroles', {

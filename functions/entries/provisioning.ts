@@ -1,5 +1,5 @@
-import { rdsData } from '../adapters/data-api/client';
-import { dynamodb } from '../adapters/dynamodb/client';
+import { rdsDataClient } from '../adapters/data-api/client';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { log } from '../adapters/logger';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
@@ -13,13 +13,13 @@ import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { PlanStore } from '../adapters/dynamodb/plan-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
-const resourceStore = new ResourceStore(dynamodb, config.tableName);
-const sessions = new SessionStore(dynamodb, config.tableName);
+const resourceStore = new ResourceStore(dynamodbDocumentClient(), config.tableName);
+const sessions = new SessionStore(dynamodbDocumentClient(), config.tableName);
 const service = new PlanService({
   resources: resourceStore,
-  plans: new PlanStore(dynamodb, config.tableName),
+  plans: new PlanStore(dynamodbDocumentClient(), config.tableName),
   sessions,
-  clusterFor: (target) => sqlClusterAccess(new DataApiSqlPort(rdsData, { resourceArn: target.clusterArn, secretArn: target.secretArn })),
+  clusterFor: (target) => sqlClusterAccess(new DataApiSqlPort(rdsDataClient(), { resourceArn: target.clusterArn, secretArn: target.secretArn })),
   storeCredentials: storeProvisionedCredentials(new ResourceService(resourceStore, sessions)),
   planTtlSeconds: config.planTtlSeconds,
   log,

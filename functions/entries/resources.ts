@@ -1,4 +1,4 @@
-import { dynamodb } from '../adapters/dynamodb/client';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
 import { createHttpHandler } from '../http/handler';
@@ -6,7 +6,7 @@ import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
-const service = new ResourceService(new ResourceStore(dynamodb, config.tableName), new SessionStore(dynamodb, config.tableName));
+const service = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
 
 /**
  * Resources, their connections and the audited reveal of connection credentials. The operation ids

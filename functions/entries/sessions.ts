@@ -1,10 +1,10 @@
-import { dynamodb } from '../adapters/dynamodb/client';
+import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { createHttpHandler } from '../http/handler';
 import { AuditService } from '../core/audit/use-cases';
 import { SessionStore } from '../adapters/dynamodb/session-store';
 
-const audit = new AuditService(new SessionStore(dynamodb, config.tableName));
+const audit = new AuditService(new SessionStore(dynamodbDocumentClient(), config.tableName));
 
 /** The audit trail: plans, applies and reveals of credentials, for admins and auditors. */
 export const handler = createHttpHandler('sessions', {

@@ -2,10 +2,10 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { config } from '../adapters/config';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError, UnprocessableError } from '../core/errors';
 import { logger } from '../adapters/logger';
-import { jobSteps } from '../http/schemas/dbroles';
-import { createJobService, jobStore } from './compose/dbroles';
+import { JOB_STEPS, type JobStep } from '../core/dbroles/model';
+import { composeJobService } from './compose/job-service';
 
-const jobs = createJobService();
+const { jobs, store } = composeJobService();
 
 interface TagChangeDetail {
   service: string;
@@ -14,7 +14,7 @@ interface TagChangeDetail {
   tags: Record<string, string>;
 }
 
-const steps = config.trigger.jobSteps.filter((step): step is (typeof jobSteps)[number] => (jobSteps as readonly string[]).includes(step));
+const steps = config.trigger.jobSteps.filter((step): step is JobStep => (JOB_STEPS as readonly string[]).includes(step));
 
 /**
  * An RDS cluster or instance got the provisioning tag: start the same job as `POST /api/dbroles/jobs`,
@@ -23,7 +23,7 @@ const steps = config.trigger.jobSteps.filter((step): step is (typeof jobSteps)[n
 export const handler = async (event: EventBridgeEvent<'Tag Change on Resource', TagChangeDetail>): Promise<{ job_id?: string; skipped?: string }> => {
   const arn = event.resources[0];
   if (!arn) return { skipped: 'no resource in the event' };
-  if (!(await jobStore.claimEvent(config.trigger.orgId, event.id))) {
+  if (!(await store.claimEvent(config.trigger.orgId, event.id))) {
     logger.info('tag change already handled', { event_id: event.id });
     return { skipped: 'event already handled' };
   }
@@ -33,7 +33,8 @@ export const handler = async (event: EventBridgeEvent<'Tag Change on Resource', 
     logger.info('job started by a tag change', { event_id: event.id, job_id: started.job_id, db_arn: arn });
     return started;
   } catch (error) {
-    // A database the service cannot provision, or a cluster of another org (409), is not worth a retry of the event.
+    // An error the caller caused (a database the service cannot provision, a cluster of another org):
+    // a retry of the event would meet it again.
     const callerCaused = [InvalidInputError, ForbiddenError, NotFoundError, ConflictError, TooLargeError, UnprocessableError].some((kind) => error instanceof kind);
     if (callerCaused && error instanceof Error) {
       logger.warn('tag change ignored', { event_id: event.id, db_arn: arn, reason: error.message });

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { LocalRdsCatalog } from '../../functions/adapters/rds/describer';
+import type { LocalRdsCatalog } from '../../functions/adapters/rds/local-describer';
 import { executionEndedPattern, tagChangePattern } from '../../functions/adapters/eventbridge/rules';
-import { DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, TAG_TRIGGER_ENTRY } from '../handlers';
+import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, TAG_TRIGGER_ENTRY } from '../handlers';
 import { type EventEnvelope, LocalEventBus } from './eventbridge';
 import { invokeLocally, lambdaContext } from './lambda-runtime';
 import { type LocalWorkflows, startLocalWorkflows, type TaskHandler } from './step-functions';
@@ -79,13 +79,14 @@ type Module = Record<string, unknown>;
  */
 export async function startJobWorkflows(options: { port: number; retryIntervalMs?: number }): Promise<{ workflows: LocalWorkflows; bus: LocalEventBus }> {
   const tasks = (await import(pathToFileURL(DBROLES_TASKS_ENTRY).href)) as Module;
+  const ended = (await import(pathToFileURL(DBROLES_EXECUTION_ENDED_ENTRY).href)) as Module;
   const trigger = (await import(pathToFileURL(TAG_TRIGGER_ENTRY).href)) as Module;
   // Each call is one Lambda invocation, with its own request id and log scope.
   const call = (module: Module, name: string) => (input: unknown) =>
     invokeLocally(module[name] as (event: unknown, context: Context) => Promise<unknown>, input, lambdaContext(`local-${name}`, randomUUID(), 300_000));
   const bus = new LocalEventBus([
     { name: 'provision-on-tag', pattern: tagChangePattern(LOCAL_TAG.key, LOCAL_TAG.value), target: (event: EventEnvelope) => call(trigger, 'handler')(event) },
-    { name: 'dbroles-execution-ended', pattern: executionEndedPattern(LOCAL_STATE_MACHINE_ARN), target: (event: EventEnvelope) => call(tasks, 'executionEnded')(event) },
+    { name: 'dbroles-execution-ended', pattern: executionEndedPattern(LOCAL_STATE_MACHINE_ARN), target: (event: EventEnvelope) => call(ended, 'executionEnded')(event) },
   ]);
   const functions: Record<string, TaskHandler> = Object.fromEntries(Object.entries(DBROLES_TASK_FUNCTIONS).map(([substitution, name]) => [substitution, call(tasks, name)]));
   const workflows = await startLocalWorkflows({

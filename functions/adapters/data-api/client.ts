@@ -27,5 +27,10 @@ export function createRdsDataClient(settings: Partial<RdsDataClientSettings> = {
   );
 }
 
-/** Shared for the life of the Lambda container, configured from the environment at cold start. */
-export const rdsData = createRdsDataClient();
+let client: RDSDataClient | undefined;
+
+/** Built on first use, configured from the environment then, and kept for the life of the Lambda container. */
+export function rdsDataClient(): RDSDataClient {
+  client ??= createRdsDataClient();
+  return client;
+}

@@ -4,7 +4,17 @@ import { config } from '../config';
 import { MARSHALL_OPTIONS } from './table';
 import { boundByDeadline } from '../deadline';
 
-/** Shared for the life of the Lambda container; the endpoint is overridable for DynamoDB Local. */
-export const dynamodbBase = boundByDeadline(new DynamoDBClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint }));
+let base: DynamoDBClient | undefined;
+let document: DynamoDBDocumentClient | undefined;
 
-export const dynamodb = boundByDeadline(DynamoDBDocumentClient.from(dynamodbBase, { marshallOptions: MARSHALL_OPTIONS }));
+/** Built on first use and kept for the life of the Lambda container; the endpoint is overridable for DynamoDB Local. */
+export function dynamodbClient(): DynamoDBClient {
+  base ??= boundByDeadline(new DynamoDBClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint }));
+  return base;
+}
+
+/** The stores' client, over the same base client (and so the same connections). */
+export function dynamodbDocumentClient(): DynamoDBDocumentClient {
+  document ??= boundByDeadline(DynamoDBDocumentClient.from(dynamodbClient(), { marshallOptions: MARSHALL_OPTIONS }));
+  return document;
+}

@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors';
 import { cancellationReasons, queryPartitionPage, withTransactionRetry } from './table';
-import { CLUSTER_OWNED_MESSAGE, type DbRoleJob, type JobPhase, type JobTarget, type RoleResult } from '../../core/dbroles/model';
+import { CLUSTER_OWNED_MESSAGE, type DbRoleJob, failRunning, type JobRecord, type JobRoleResult, type JobTarget } from '../../core/dbroles/model';
+import type { ClusterLease, JobEnd, JobStore, LockHolder } from '../../core/dbroles/ports';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -15,30 +16,6 @@ const lockKey = (clusterArn: string) => ({ pk: `CLUSTER#${clusterArn}`, sk: 'LOC
 /** The owner item's condition: the cluster has no owner yet, or it is `:org`. */
 const FREE_OR_OWNED_BY_ORG = 'attribute_not_exists(org_id) OR org_id = :org';
 
-/** The job holding a cluster's lock, and since when. */
-export interface LockHolder {
-  job_id: string;
-  org_id: string;
-  /** When the holder took the lock (before its workflow was started). */
-  locked_at: string;
-}
-
-export interface ClusterLease {
-  clusterArn: string;
-  until: string;
-  now: string;
-  /** Takes the lock from this job (whose execution is dead) rather than only when it is free. */
-  takeOverFrom?: string;
-}
-
-/** A job as stored: the API shape, what the workflow needs, and when it must have ended. */
-export interface JobRecord {
-  job: DbRoleJob;
-  target: JobTarget;
-  /** After this time a job still `running` has been lost (its execution timed out or crashed). */
-  deadline: string;
-}
-
 const JOB_FIELDS = ['id', 'org_id', 'created_at', 'completed_at', 'spec', 'status'] as const;
 
 function toRecord(item: Record<string, unknown>): JobRecord {
@@ -47,23 +24,17 @@ function toRecord(item: Record<string, unknown>): JobRecord {
 }
 
 /**
- * DB role jobs and the event ids already handled, in the org's partition; each cluster's owner and
- * lock, in the cluster's partition. Every transition is conditional: a cluster is claimed only by its
- * first org, a role result or the end of a job is written only while the job is running, a lock is
- * taken only when free, when its lease has run out or from the dead holder named, and released only
- * by its holder.
+ * The job store in the service's table: DB role jobs and the event ids already handled, in the org's
+ * partition; each cluster's owner and lock, in the cluster's partition. Each transition is one
+ * conditional write (or transaction), so the conditions of the port hold under concurrency.
  */
-export class JobStore {
+export class DynamoDbJobStore implements JobStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /**
-   * Writes a running job, claims the cluster for its org and takes the cluster's lock, in one
-   * transaction. Answers false, writing nothing, when another job holds the lock; throws a 409,
-   * writing nothing, when the cluster belongs to another org.
-   */
+  /** One transaction: the job, the owner item (claimed or checked) and the lock. */
   async createWithLock(record: JobRecord, lease: ClusterLease): Promise<boolean> {
     const orgId = record.job.org_id;
     const lock = lease.takeOverFrom
@@ -89,7 +60,6 @@ export class JobStore {
     ]);
   }
 
-  /** The job holding a cluster's lock, or undefined when it is free. */
   async lockHolder(clusterArn: string): Promise<LockHolder | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: lockKey(clusterArn), ConsistentRead: true }));
     if (typeof Item?.job_id !== 'string') return undefined;
@@ -97,7 +67,6 @@ export class JobStore {
     return { job_id: Item.job_id, org_id: String(Item.org_id ?? ''), locked_at: String(Item.locked_at ?? '1970-01-01T00:00:00.000Z') };
   }
 
-  /** Writes a job that has already ended (it found the cluster locked); a 409 if the cluster is another org's. */
   async createEnded(record: JobRecord, clusterArn: string): Promise<void> {
     await this.putJob(record, [
       { ConditionCheck: { TableName: this.tableName, Key: ownerKey(clusterArn), ConditionExpression: FREE_OR_OWNED_BY_ORG, ExpressionAttributeValues: { ':org': record.job.org_id } } },
@@ -106,7 +75,7 @@ export class JobStore {
 
   /**
    * Puts a new job in one transaction with the cluster's owner item (claimed or checked), then maybe
-   * its lock. A 409 when the owner is another org; false when the lock was not free.
+   * its lock. A ConflictError when the owner is another org; false when the lock was not free.
    */
   private async putJob(record: JobRecord, cluster: [owner: TransactItem, lock?: TransactItem]): Promise<boolean> {
     const job: TransactItem = { Put: { TableName: this.tableName, Item: this.item(record), ConditionExpression: 'attribute_not_exists(sk)' } };
@@ -135,8 +104,7 @@ export class JobStore {
     return { records: result.items.map(toRecord), nextToken: result.nextToken };
   }
 
-  /** Records one role's outcome, while the job runs. */
-  async recordRoleResult(orgId: string, jobId: string, index: number, result: RoleResult): Promise<void> {
+  async recordJobRoleResult(orgId: string, jobId: string, index: number, result: JobRoleResult): Promise<void> {
     await this.client
       .send(
         new UpdateCommand({
@@ -151,8 +119,7 @@ export class JobStore {
       .catch(ignoreConditionFailure);
   }
 
-  /** Ends a running job; false when it had already ended. */
-  async finish(orgId: string, jobId: string, end: { phase: Exclude<JobPhase, 'running'>; message: string; completedAt: string; result?: RoleResult[] }): Promise<boolean> {
+  async finish(orgId: string, jobId: string, end: JobEnd): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -171,18 +138,13 @@ export class JobStore {
     }
   }
 
-  /**
-   * Ends a job that will not finish by itself (its workflow ended or died): the job, and each role
-   * still running, fail with these messages. False when it had already ended.
-   */
-  async failUnfinished(orgId: string, jobId: string, end: { message: string; roleMessage: string; completedAt: string }): Promise<boolean> {
+  /** Reads the job, then ends it on the condition that it still runs. */
+  async failUnfinished(orgId: string, jobId: string, end: { message: string; jobRoleMessage: string; completedAt: string }): Promise<boolean> {
     const record = await this.get(orgId, jobId);
     if (record?.job.status.phase !== 'running') return false;
-    const result = record.job.status.result.map((entry): RoleResult => (entry.status === 'running' ? { ...entry, status: 'failed', message: end.roleMessage, completed_at: end.completedAt } : entry));
-    return this.finish(orgId, jobId, { phase: 'failed', message: end.message, completedAt: end.completedAt, result });
+    return this.finish(orgId, jobId, { phase: 'failed', message: end.message, completedAt: end.completedAt, result: failRunning(record.job.status.result, end.jobRoleMessage, end.completedAt) });
   }
 
-  /** Gives the cluster back, if this job still holds it. */
   async releaseLock(clusterArn: string, jobId: string): Promise<void> {
     await this.client
       .send(
@@ -197,7 +159,7 @@ export class JobStore {
       .catch(ignoreConditionFailure);
   }
 
-  /** True the first time an event id is seen (kept a week), false for a redelivery. */
+  /** An event id is kept a week. */
   async claimEvent(orgId: string, eventId: string): Promise<boolean> {
     try {
       await this.client.send(

@@ -2,19 +2,9 @@ import { cleanUp } from '../deadline';
 import { DeadlineExceededError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../errors';
 import { newTimeOrderedId } from '../ids';
 import type { Log } from '../log';
-import type { CreateJobRequest } from '../../http/schemas/dbroles';
-import { checkProvisionable, type DatabaseDescriber, type IdentityReader } from '../../adapters/rds/describer';
-import { credentialsInfoOf, type DbRoleJob, JOB_ROLES, type JobTarget, lockHeldMessage, PHASE_MESSAGES, takenOverMessage } from './model';
-import type { ClusterLease, JobRecord, JobStore, LockHolder } from '../../adapters/dynamodb/job-store';
-
-/** Whether a job's execution runs: `not-found` also while its job, just locked, has yet to start it. */
-export type ExecutionState = 'running' | 'ended' | 'not-found';
-
-/** The workflow of jobs (Step Functions in AWS, the local runner locally). */
-export interface JobWorkflow {
-  start(target: JobTarget): Promise<void>;
-  executionState(jobId: string): Promise<ExecutionState>;
-}
+import { checkProvisionable } from './cluster';
+import { type CreateJobRequest, credentialsInfoOf, type DbRoleJob, JOB_ROLES, type JobRecord, type JobTarget, lockHeldMessage, PHASE_MESSAGES, takenOverMessage } from './model';
+import type { ClusterLease, DatabaseDescriber, IdentityReader, JobStore, JobWorkflow, LockHolder } from './ports';
 
 export interface JobServiceDependencies {
   describer: DatabaseDescriber;
@@ -47,7 +37,7 @@ export class JobService {
 
   /**
    * Describes the database, records the job, claims the cluster for the org and takes the cluster's
-   * lock in one transaction, then starts the workflow. A cluster of another org is a 409 and nothing
+   * lock in one transaction, then starts the workflow. A cluster of another org is a ConflictError and nothing
    * is recorded; a cluster already being provisioned gives a job that ends `failed` at once and
    * touches nothing.
    */
@@ -79,7 +69,7 @@ export class JobService {
       status: {
         phase: 'running',
         message: '',
-        result: JOB_ROLES.map((role) => ({ user_role: role, status: 'running', message: '', completed_at: null, credentials_info: credentialsInfoOf(target, role) })),
+        result: JOB_ROLES.map((jobRole) => ({ user_role: jobRole, status: 'running', message: '', completed_at: null, credentials_info: credentialsInfoOf(target, jobRole) })),
       },
     };
     const deadline = new Date(now.getTime() + (this.deps.executionTimeoutSeconds + 60) * 1000).toISOString();
@@ -129,7 +119,7 @@ export class JobService {
     this.deps.log.warn('lock taken over from a dead job', { job_id: record.job.id, dead_job_id: holder.job_id, db_arn: lease.clusterArn });
     const message = takenOverMessage(record.job.id);
     await this.deps.store
-      .failUnfinished(holder.org_id, holder.job_id, { message: `${PHASE_MESSAGES.failed}: ${message}`, roleMessage: message, completedAt: this.now().toISOString() })
+      .failUnfinished(holder.org_id, holder.job_id, { message: `${PHASE_MESSAGES.failed}: ${message}`, jobRoleMessage: message, completedAt: this.now().toISOString() })
       // The new job goes on: the dead one is shown failed anyway once past its deadline.
       .catch((error: unknown) => this.deps.log.error('the dead job could not be ended', { dead_job_id: holder.job_id, error: error as Error }));
     return true;

@@ -1,4 +1,4 @@
-/** The three roles a DB role job provisions, and what each may do in every schema. */
+/** The three job roles: the database roles a DB role job provisions, and what each may do in every schema. */
 export const JOB_ROLES = ['hoop_ro', 'hoop_rw', 'hoop_ddl'] as const;
 export type JobRole = (typeof JOB_ROLES)[number];
 
@@ -17,7 +17,23 @@ export const JOB_ROLE_PRIVILEGES: Record<JobRole, JobRolePrivileges> = {
 };
 
 /** `hoop_ro` → `ro`: the suffix of the connection names. */
-export const roleSuffix = (role: JobRole) => role.slice('hoop_'.length);
+export const jobRoleSuffix = (jobRole: JobRole) => jobRole.slice('hoop_'.length);
+
+/** What a job does besides provisioning the job roles. */
+export const JOB_STEPS = ['create-connections', 'send-webhook'] as const;
+export type JobStep = (typeof JOB_STEPS)[number];
+
+/** What a job is started with (`POST /api/dbroles/jobs`, or a tag change): the HTTP schema must give this. */
+export interface CreateJobRequest {
+  aws: { instance_arn: string };
+  connection_prefix_name: string;
+  job_steps: JobStep[];
+  /** Where the passwords go in Vault KV v2; without it, into the service's own store. */
+  vault_provider?: { secret_id: string } | undefined;
+}
+
+/** The event a job with `send-webhook` publishes when it ends (its detail type and `event_type`). */
+export const JOB_FINISHED = 'dbroles.job.finished';
 
 export type JobPhase = 'running' | 'failed' | 'completed';
 
@@ -40,7 +56,8 @@ export interface CredentialsInfo {
   secret_keys: string[];
 }
 
-export interface RoleResult {
+/** The outcome of one job role in a job. */
+export interface JobRoleResult {
   user_role: JobRole;
   status: JobPhase;
   message: string;
@@ -61,7 +78,7 @@ export interface DbRoleJob {
     db_name: string;
     db_tags: { key: string; value: string }[];
   };
-  status: { phase: JobPhase; message: string; result: RoleResult[] };
+  status: { phase: JobPhase; message: string; result: JobRoleResult[] };
 }
 
 /** What the workflow carries: names and references only, never a secret. */
@@ -81,9 +98,22 @@ export interface JobTarget {
   send_webhook: boolean;
 }
 
+/** A job as stored: the API shape, what the workflow needs, and when it must have ended. */
+export interface JobRecord {
+  job: DbRoleJob;
+  target: JobTarget;
+  /** After this time a job still `running` has been lost (its execution timed out or crashed). */
+  deadline: string;
+}
+
 export const VAULT_KEYS = ['HOST', 'PORT', 'USER', 'PASSWORD', 'DB'];
 
-export function credentialsInfoOf(target: Pick<JobTarget, 'vault_secret_id' | 'cluster_id'>, role: JobRole): CredentialsInfo {
+export function credentialsInfoOf(target: Pick<JobTarget, 'vault_secret_id' | 'cluster_id'>, jobRole: JobRole): CredentialsInfo {
   if (target.vault_secret_id === null) return { secrets_manager_provider: 'database', secret_id: '', secret_keys: [] };
-  return { secrets_manager_provider: 'vault', secret_id: `${target.vault_secret_id}${role}_${target.cluster_id}`, secret_keys: [...VAULT_KEYS] };
+  return { secrets_manager_provider: 'vault', secret_id: `${target.vault_secret_id}${jobRole}_${target.cluster_id}`, secret_keys: [...VAULT_KEYS] };
+}
+
+/** A job that will not finish by itself: each job role still running fails with this message. */
+export function failRunning(results: JobRoleResult[], message: string, completedAt: string): JobRoleResult[] {
+  return results.map((result): JobRoleResult => (result.status === 'running' ? { ...result, status: 'failed', message, completed_at: completedAt } : result));
 }

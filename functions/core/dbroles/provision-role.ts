@@ -14,7 +14,7 @@ interface JobSchemaRow extends Record<string, unknown> {
   access: string;
 }
 
-/** How the master can act for every role whose rights the grants of these schemas need. */
+/** How the master can act for every database role whose rights the grants of these schemas need. */
 function accessOf(schemas: JobSchemaRow[]): Record<string, RoleAccess> {
   return Object.assign({}, ...schemas.map((schema) => JSON.parse(schema.access) as Record<string, RoleAccess>));
 }
@@ -29,29 +29,30 @@ function ownerRightsOf(database: string, schemas: JobSchemaRow[]): OwnerRights {
 }
 
 /** Keeps a new password where users will find it, before the database is told about it. */
-export type RoleCredentialsWriter = (target: JobTarget, role: JobRole, credentials: { password: string; database: string }) => Promise<void>;
+export type JobRoleCredentialsWriter = (target: JobTarget, jobRole: JobRole, credentials: { password: string; database: string }) => Promise<void>;
 
-export interface RoleProvisioningDependencies {
+export interface JobRoleProvisioningDependencies {
   sql: SqlPort;
-  storeCredentials: RoleCredentialsWriter;
+  storeCredentials: JobRoleCredentialsWriter;
   /** Where role-level statements run; `postgres` exists on every Aurora PostgreSQL cluster. */
   homeDatabase?: string;
 }
 
-export interface RoleProvisioningOutcome {
+export interface JobRoleProvisioningOutcome {
   databases: number;
   statements: number;
 }
 
 /**
- * Creates the role, or resets its password, and completes its grants in every database and schema
- * for existing and future objects. Safe to run again: it only adds grants. The password exists only
- * in this call: it is stored first, then the database gets its SCRAM verifier. Each database is one
- * transaction under the database's provisioning lock (the same lock plan/apply takes).
+ * Creates the job role's database role, or resets its password, and completes its grants in every
+ * database and schema for existing and future objects. Safe to run again: it only adds grants. The
+ * password exists only in this call: it is stored first, then the database gets its SCRAM verifier.
+ * Each database is one transaction under the database's provisioning lock (the same lock plan/apply
+ * takes).
  */
-export async function provisionJobRole(deps: RoleProvisioningDependencies, target: JobTarget, role: JobRole): Promise<RoleProvisioningOutcome> {
+export async function provisionJobRole(deps: JobRoleProvisioningDependencies, target: JobTarget, jobRole: JobRole): Promise<JobRoleProvisioningOutcome> {
   const home = deps.homeDatabase ?? 'postgres';
-  const privileges = JOB_ROLE_PRIVILEGES[role];
+  const privileges = JOB_ROLE_PRIVILEGES[jobRole];
   const databases = (await deps.sql.query<{ name: string }>(home, JOB_DATABASES_SQL)).map((row) => row.name);
   if (databases.length === 0) throw new Error('cannot find any databases to provision roles');
   // Before anything changes: every owner whose rights the grants need must be one the master can act for.
@@ -65,19 +66,19 @@ export async function provisionJobRole(deps: RoleProvisioningDependencies, targe
   assertNoBlockedOwners(blocked, master);
 
   const password = generatePassword();
-  await deps.storeCredentials(target, role, { password, database: databases.includes(home) ? home : (databases[0] ?? home) });
+  await deps.storeCredentials(target, jobRole, { password, database: databases.includes(home) ? home : (databases[0] ?? home) });
   const verifier = scramSha256Verifier(password);
   let statements = 0;
 
-  const roleTransaction = await deps.sql.begin(home);
+  const loginTransaction = await deps.sql.begin(home);
   try {
-    await roleTransaction.execute(sql.lockProvisioning());
-    const exists = await roleTransaction.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :role) AS found', { role });
-    await roleTransaction.execute(exists[0]?.found ? sql.resetLoginPassword(role, verifier) : sql.createLoginRole(role, verifier));
+    await loginTransaction.execute(sql.lockProvisioning());
+    const exists = await loginTransaction.query<{ found: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :role) AS found', { role: jobRole });
+    await loginTransaction.execute(exists[0]?.found ? sql.resetLoginPassword(jobRole, verifier) : sql.createLoginRole(jobRole, verifier));
     statements++;
-    await roleTransaction.commit();
+    await loginTransaction.commit();
   } catch (error) {
-    await roleTransaction.rollback().catch(() => undefined);
+    await loginTransaction.rollback().catch(() => undefined);
     throw error;
   }
 
@@ -89,15 +90,15 @@ export async function provisionJobRole(deps: RoleProvisioningDependencies, targe
       const rights = ownerRightsOf(database, schemas);
       const access = accessOf(schemas);
       assertNoBlockedOwners(rights.blocked(access), schemas[0]?.master ?? '');
-      const grants = [sql.grantConnect(database, role)];
+      const grants = [sql.grantConnect(database, jobRole)];
       for (const schema of schemas) {
         const owners = JSON.parse(schema.owners) as string[];
-        grants.push(sql.grantOnSchema(privileges.schemaCreate ? ['USAGE', 'CREATE'] : ['USAGE'], schema.name, role));
-        grants.push(sql.grantOnAllTables(privileges.tables, schema.name, role));
-        if (privileges.sequences) grants.push(sql.grantOnAllSequences(['USAGE', 'SELECT', 'UPDATE'], schema.name, role));
+        grants.push(sql.grantOnSchema(privileges.schemaCreate ? ['USAGE', 'CREATE'] : ['USAGE'], schema.name, jobRole));
+        grants.push(sql.grantOnAllTables(privileges.tables, schema.name, jobRole));
+        if (privileges.sequences) grants.push(sql.grantOnAllSequences(['USAGE', 'SELECT', 'UPDATE'], schema.name, jobRole));
         for (const owner of owners) {
-          grants.push(sql.grantDefault(owner, schema.name, privileges.tables, 'TABLES', role));
-          if (privileges.sequences) grants.push(sql.grantDefault(owner, schema.name, ['USAGE', 'SELECT', 'UPDATE'], 'SEQUENCES', role));
+          grants.push(sql.grantDefault(owner, schema.name, privileges.tables, 'TABLES', jobRole));
+          if (privileges.sequences) grants.push(sql.grantDefault(owner, schema.name, ['USAGE', 'SELECT', 'UPDATE'], 'SEQUENCES', jobRole));
         }
       }
       const run = withOwnerRights(grants, rights.toTake(access));

@@ -1,45 +1,52 @@
 import type { Log } from '../log';
-import { redactSecrets, SqlExecutionError } from '../postgres/sql-port';
-import { JOB_FINISHED } from '../../adapters/eventbridge/publisher';
-import { credentialsInfoOf, type JobPhase, type JobRole, type JobTarget, JOB_ROLES, PHASE_MESSAGES, type RoleResult } from './model';
-import { provisionJobRole, type RoleProvisioningDependencies } from './provision-role';
-import type { JobStore } from '../../adapters/dynamodb/job-store';
+import { redactSecrets, SqlExecutionError, type SqlPort } from '../postgres/sql-port';
+import { credentialsInfoOf, JOB_FINISHED, type JobPhase, type JobRole, type JobRoleResult, type JobTarget, JOB_ROLES, PHASE_MESSAGES } from './model';
+import type { JobEventPublisher, JobStore } from './ports';
+import { type JobRoleCredentialsWriter, provisionJobRole } from './provision-role';
 
 /** A Data API error after which the Task may run again (Retry matches this name). */
 export class DataApiTransientError extends Error {
   override name = 'DataApiTransientError';
 }
 
-/** Anything else that stops a role; caught by the workflow, which records it as that role's failure. */
+/** Anything else that stops a job role; caught by the workflow, which records it as that job role's failure. */
 export class RoleProvisioningError extends Error {
   override name = 'RoleProvisioningError';
 }
 
 export interface TaskDependencies {
   store: JobStore;
-  provisioning(target: JobTarget): RoleProvisioningDependencies;
-  publish(detail: unknown): Promise<void>;
+  /** The cluster's databases, through its master secret. */
+  sqlFor(target: JobTarget): SqlPort;
+  storeCredentials: JobRoleCredentialsWriter;
+  events: JobEventPublisher;
   log: Log;
   now?: () => Date;
 }
 
-export interface RoleTaskInput {
+export interface JobRoleTaskInput {
   job: JobTarget;
   user_role: JobRole;
 }
 
-export interface RoleFailureInput extends RoleTaskInput {
-  error?: { Error?: string; Cause?: string };
+/** What Step Functions reports of a failed Task (`States.ALL` caught into `$.error`). */
+export interface TaskError {
+  Error?: string;
+  Cause?: string;
+}
+
+export interface JobRoleFailureInput extends JobRoleTaskInput {
+  error?: TaskError;
 }
 
 export interface FinishInput {
   job: JobTarget;
   results?: unknown;
-  error?: { Error?: string; Cause?: string };
+  error?: TaskError;
 }
 
 /** What Step Functions reports of a failed Lambda Task: the Cause is its JSON error, or a text. */
-export function failureMessage(error: RoleFailureInput['error']): string {
+export function failureMessage(error: TaskError | undefined): string {
   if (!error) return 'unknown error';
   try {
     const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
@@ -52,25 +59,25 @@ export function failureMessage(error: RoleFailureInput['error']): string {
 
 /**
  * The Tasks of the DB role job workflow. Their inputs and outputs hold names and references only:
- * the password of a role exists inside `provisionRole` and nowhere else.
+ * the password of a job role exists inside `provisionRole` and nowhere else.
  */
 export function jobTasks(deps: TaskDependencies) {
   const now = () => (deps.now ? deps.now() : new Date()).toISOString();
-  const indexOf = (role: JobRole) => JOB_ROLES.indexOf(role);
+  const indexOf = (jobRole: JobRole) => JOB_ROLES.indexOf(jobRole);
 
-  const result = (job: JobTarget, role: JobRole, status: JobPhase, message: string): RoleResult => ({
-    user_role: role,
+  const result = (job: JobTarget, jobRole: JobRole, status: JobPhase, message: string): JobRoleResult => ({
+    user_role: jobRole,
     status,
     message,
     completed_at: status === 'running' ? null : now(),
-    credentials_info: credentialsInfoOf(job, role),
+    credentials_info: credentialsInfoOf(job, jobRole),
   });
 
   return {
-    async provisionRole(input: RoleTaskInput): Promise<{ user_role: JobRole; status: JobPhase }> {
+    async provisionRole(input: JobRoleTaskInput): Promise<{ user_role: JobRole; status: JobPhase }> {
       try {
-        const outcome = await provisionJobRole(deps.provisioning(input.job), input.job, input.user_role);
-        await deps.store.recordRoleResult(input.job.org_id, input.job.job_id, indexOf(input.user_role), result(input.job, input.user_role, 'completed', ''));
+        const outcome = await provisionJobRole({ sql: deps.sqlFor(input.job), storeCredentials: deps.storeCredentials }, input.job, input.user_role);
+        await deps.store.recordJobRoleResult(input.job.org_id, input.job.job_id, indexOf(input.user_role), result(input.job, input.user_role, 'completed', ''));
         deps.log.info('role provisioned', { job_id: input.job.job_id, role: input.user_role, ...outcome });
         return { user_role: input.user_role, status: 'completed' };
       } catch (error) {
@@ -81,8 +88,8 @@ export function jobTasks(deps: TaskDependencies) {
       }
     },
 
-    async recordRoleFailure(input: RoleFailureInput): Promise<{ user_role: JobRole; status: JobPhase }> {
-      await deps.store.recordRoleResult(input.job.org_id, input.job.job_id, indexOf(input.user_role), result(input.job, input.user_role, 'failed', failureMessage(input.error)));
+    async recordRoleFailure(input: JobRoleFailureInput): Promise<{ user_role: JobRole; status: JobPhase }> {
+      await deps.store.recordJobRoleResult(input.job.org_id, input.job.job_id, indexOf(input.user_role), result(input.job, input.user_role, 'failed', failureMessage(input.error)));
       return { user_role: input.user_role, status: 'failed' };
     },
 
@@ -94,7 +101,7 @@ export function jobTasks(deps: TaskDependencies) {
         if (!record) throw new Error(`job ${job.job_id} not found`);
         let results = record.job.status.result;
         if (input.error) {
-          // The Map itself failed: roles without an outcome failed with it.
+          // The Map itself failed: job roles without an outcome failed with it.
           const message = failureMessage(input.error);
           results = results.map((entry) => (entry.status === 'running' ? result(job, entry.user_role, 'failed', message) : entry));
         }
@@ -102,21 +109,12 @@ export function jobTasks(deps: TaskDependencies) {
         const ended = await deps.store.finish(job.org_id, job.job_id, { phase, message: PHASE_MESSAGES[phase], completedAt: now(), result: results });
         if (ended && job.send_webhook) {
           const finished = await deps.store.get(job.org_id, job.job_id);
-          await deps.publish({ event_type: JOB_FINISHED, event_payload: finished?.job });
+          await deps.events.publish({ event_type: JOB_FINISHED, event_payload: finished?.job });
         }
         return { phase };
       } finally {
         await deps.store.releaseLock(job.cluster_arn, job.job_id);
       }
     },
-
-    /** The catch-all: a workflow that ended without finishing its job (timed out, failed, aborted). */
-    async executionEnded(input: { status: string; job: JobTarget }): Promise<void> {
-      const { job } = input;
-      const status = input.status.toLowerCase();
-      await deps.store.failUnfinished(job.org_id, job.job_id, { message: `${PHASE_MESSAGES.failed}: the workflow ended ${status}`, roleMessage: `workflow ${status}`, completedAt: now() });
-      await deps.store.releaseLock(job.cluster_arn, job.job_id);
-    },
   };
 }
-

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JOB_ROLES } from '../../core/dbroles/model';
+import { type CreateJobRequest, JOB_ROLES, JOB_STEPS } from '../../core/dbroles/model';
 import { pageOf, pageQuery, timestamp, uuid } from './common';
 
 const rdsArn = z
@@ -7,8 +7,6 @@ const rdsArn = z
   .max(2048)
   .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(db|cluster):[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS DB instance or DB cluster ARN')
   .meta({ example: 'arn:aws:rds:us-east-1:123456789012:cluster:orders' });
-
-export const jobSteps = ['create-connections', 'send-webhook'] as const;
 
 export const createJobRequest = z
   .object({
@@ -19,7 +17,7 @@ export const createJobRequest = z
       .max(100)
       .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
       .meta({ example: 'orders-' }),
-    job_steps: z.array(z.enum(jobSteps, `each step must be one of: ${jobSteps.join(', ')}`)).max(2).default([]),
+    job_steps: z.array(z.enum(JOB_STEPS, `each step must be one of: ${JOB_STEPS.join(', ')}`)).max(2).default([]),
     vault_provider: z
       .object({
         secret_id: z
@@ -70,4 +68,8 @@ export const jobParams = z.object({ id: uuid });
 export const jobListQuery = pageQuery;
 export const jobPage = pageOf(dbRoleJob, 'DBRoleJobPage');
 
-export type CreateJobRequest = z.output<typeof createJobRequest>;
+/** Compiles only while `Output` can be given to the use case as its request. */
+type RequestOf<Output extends CreateJobRequest> = Output;
+
+/** The validated body of `POST /api/dbroles/jobs`: the compiler checks it is the core's CreateJobRequest. */
+export type CreateJobBody = RequestOf<z.output<typeof createJobRequest>>;

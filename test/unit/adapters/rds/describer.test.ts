@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { checkProvisionable, LocalDatabaseDescriber, type LocalRdsCatalog, RdsDatabaseDescriber } from '../../../functions/adapters/rds/describer';
-import { answering } from './answering';
+import { RdsDatabaseDescriber } from '../../../../functions/adapters/rds/describer';
+import { checkProvisionable } from '../../../../functions/core/dbroles/cluster';
+import { answering } from '../answering';
 
-const fixture = (name: string) => readFileSync(new URL(`../../fixtures/rds/${name}.xml`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/rds/${name}.xml`, import.meta.url), 'utf8');
 
 /** An RDS client whose HTTP layer answers recorded responses, by Action; it records what was asked. */
 function recordedRds(answers: Record<string, { status: number; body: string }>) {
@@ -70,71 +71,5 @@ describe('RdsDatabaseDescriber (recorded RDS responses)', () => {
   it('answers 404 for a cluster RDS does not know', async () => {
     const { client } = recordedRds({ DescribeDBClusters: { status: 404, body: fixture('db-cluster-not-found') } });
     await expect(new RdsDatabaseDescriber(client).describe('arn:aws:rds:eu-west-1:123456789012:cluster:nope')).rejects.toMatchObject({ name: 'NotFoundError' });
-  });
-});
-
-describe('checkProvisionable', () => {
-  const base = {
-    arn: 'arn',
-    id: 'c',
-    engine: 'aurora-postgresql',
-    databaseName: '',
-    endpoint: 'e',
-    port: 5432,
-    tags: [],
-    masterSecretArn: 'arn:secret',
-    httpEndpointEnabled: true,
-  };
-
-  it.each([
-    [{ engine: 'aurora-mysql' }, 'engine aurora-mysql is not supported: only aurora-postgresql can be provisioned'],
-    [{ masterSecretArn: null }, 'cluster c has no RDS-managed master user secret (ManageMasterUserPassword)'],
-    [{ httpEndpointEnabled: false }, 'the RDS Data API is not enabled on cluster c'],
-  ])('refuses %j', (change, message) => {
-    expect(() => checkProvisionable({ ...base, ...change })).toThrow(expect.objectContaining({ name: 'UnprocessableError', message }));
-  });
-});
-
-describe('LocalDatabaseDescriber', () => {
-  const cluster = (id: string) => ({
-    arn: `arn:aws:rds:us-east-1:000000000000:cluster:${id}`,
-    id,
-    engine: 'aurora-postgresql',
-    databaseName: 'postgres',
-    endpoint: '127.0.0.1',
-    port: 5432,
-    tags: [],
-    masterSecretArn: `arn:secret:${id}`,
-    httpEndpointEnabled: true,
-  });
-  /** A catalog file as the local stack rewrites it, counting the reads. */
-  const catalogFile = () => {
-    const file = { reads: 0, catalog: { account_arn: 'arn:aws:iam::000000000000:user/local', clusters: [cluster('first')], instances: [] as LocalRdsCatalog['instances'] } };
-    const read = (): LocalRdsCatalog => {
-      file.reads++;
-      return structuredClone(file.catalog);
-    };
-    return { file, read };
-  };
-
-  it('sees a cluster added after its first read, reading the catalog again only for an ARN it does not know', async () => {
-    // Prepare
-    const { file, read } = catalogFile();
-    const describer = new LocalDatabaseDescriber(read);
-    await describer.describe(cluster('first').arn);
-
-    // Act
-    file.catalog.clusters.push(cluster('second'));
-    file.catalog.instances.push({ arn: 'arn:aws:rds:us-east-1:000000000000:db:second-instance-1', id: 'second-instance-1', engine: 'aurora-postgresql', cluster_id: 'second' });
-    const added = await describer.describe('arn:aws:rds:us-east-1:000000000000:db:second-instance-1');
-    const readsAfterMiss = file.reads;
-    await describer.describe(cluster('first').arn);
-    await describer.describe(cluster('second').arn);
-
-    // Assess
-    expect(added.id).toBe('second');
-    expect(readsAfterMiss).toBe(2);
-    expect(file.reads).toBe(2);
-    await expect(describer.describe('arn:aws:rds:us-east-1:000000000000:cluster:nope')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });

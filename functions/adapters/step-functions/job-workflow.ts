@@ -1,11 +1,11 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { JOB_ROLES, type JobTarget } from '../core/dbroles/model';
-import type { ExecutionState, JobWorkflow } from '../core/dbroles/jobs';
+import { JOB_ROLES, type JobRole, type JobTarget } from '../../core/dbroles/model';
+import type { ExecutionState, JobWorkflow } from '../../core/dbroles/ports';
 
-/** What the workflow receives: the job's target (names and references only) and the roles to map over. */
+/** What the workflow receives: the job's target (names and references only) and the job roles to map over. */
 export interface WorkflowInput {
   job: JobTarget;
-  roles: readonly string[];
+  roles: readonly JobRole[];
 }
 
 /** A redriven execution is about to run again: as alive as a running one. */

@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { StepFunctionsJobWorkflow } from '../../../functions/adapters/step-functions';
-import { answering } from './answering';
+import { StepFunctionsJobWorkflow } from '../../../../functions/adapters/step-functions/job-workflow';
+import { answering } from '../answering';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:dbroles';
 

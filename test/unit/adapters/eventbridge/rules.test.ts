@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { executionEndedPattern, tagChangePattern } from '../../../functions/adapters/eventbridge/rules';
-import { DBROLES_STATE_MACHINE } from '../../../infra/handlers';
-import { matchesPattern } from '../../../infra/local/eventbridge';
+import { executionEndedPattern, tagChangePattern } from '../../../../functions/adapters/eventbridge/rules';
+import { DBROLES_STATE_MACHINE } from '../../../../infra/handlers';
+import { matchesPattern } from '../../../../infra/local/eventbridge';
 
 const tagEvent = (tags: Record<string, string>, changed: string[], resourceType = 'cluster') => ({
   source: 'aws.tag',

@@ -1,0 +1,11 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { config } from '../config';
+import { boundByDeadline } from '../deadline';
+
+let client: RDSClient | undefined;
+
+/** Built on first use and kept for the life of the Lambda container (the local stack describes its clusters from a file instead). */
+export function rdsClient(): RDSClient {
+  client ??= boundByDeadline(new RDSClient({ region: config.awsRegion }));
+  return client;
+}

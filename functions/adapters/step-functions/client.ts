@@ -1,0 +1,11 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { config } from '../config';
+import { boundByDeadline } from '../deadline';
+
+let client: SFNClient | undefined;
+
+/** Built on first use and kept for the life of the Lambda container; the endpoint is overridable for the local stack. */
+export function stepFunctionsClient(): SFNClient {
+  client ??= boundByDeadline(new SFNClient({ region: config.awsRegion, endpoint: config.stepFunctionsEndpoint }));
+  return client;
+}
