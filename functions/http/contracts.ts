@@ -23,11 +23,8 @@ import {
   planRequest,
   planResult,
   planResults,
-  sessionListQuery,
-  sessionPage,
-  sessionParams,
-  sessionResponse,
 } from './schemas/provisioning';
+import { sessionListQuery, sessionPage, sessionParams, sessionResponse } from './schemas/sessions';
 import { createJobRequest, dbRoleJob, jobCreated, jobListQuery, jobPage, jobParams } from './schemas/dbroles';
 
 /**

@@ -12,7 +12,9 @@ import { InvalidInputError, NotFoundError } from '../core/errors';
 import { httpAnswerOf } from './errors';
 import { logger } from '../adapters/logger';
 import { authorize, type Principal, principalFromRequest } from './auth';
-import { idempotencyKeyOf, type IdempotentRunner } from '../adapters/dynamodb/idempotency';
+// Type only: a function without POST routes does not carry the idempotency store in its bundle.
+import type { IdempotentRunner } from '../adapters/dynamodb/idempotency';
+import { idempotencyKeyOf } from './idempotency-key';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { routes } from '../../functions/http/routes';
 import { LAMBDA_BUNDLING } from '../../infra/bundling';
-import { handlerEntry } from '../../infra/handlers';
+import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from '../../infra/handlers';
 import { type BenchRow, median } from './report';
 
 const COLD_STARTS = 7;
@@ -18,14 +18,20 @@ function coldImportMs(bundle: string): number {
   return Number(output.toString());
 }
 
-/** Each handler group bundled as CDK bundles it: size, and cold import time next to an empty handler's. */
+/** Each Lambda bundle (handler groups, workflow Tasks, rule targets) built as CDK builds it: size, and cold import time next to an empty handler's. */
 export async function benchBundles(): Promise<BenchRow[]> {
   const dir = resolve('.local', 'bench', 'bundles');
   mkdirSync(dir, { recursive: true });
   const emptyEntry = join(dir, 'empty-handler.ts');
   writeFileSync(emptyEntry, 'export const handler = async () => ({ statusCode: 200, body: "" });\n');
   const groups = [...new Set(routes.map((route) => route.group))];
-  const entries: [string, string][] = [['empty handler', emptyEntry], ...groups.map((group): [string, string] => [group, handlerEntry(group)])];
+  const entries: [string, string][] = [
+    ['empty handler', emptyEntry],
+    ...groups.map((group): [string, string] => [group, handlerEntry(group)]),
+    ['dbroles-tasks', DBROLES_TASKS_ENTRY],
+    ['dbroles-execution-ended', DBROLES_EXECUTION_ENDED_ENTRY],
+    ['tag-trigger', TAG_TRIGGER_ENTRY],
+  ];
 
   const bundles = await Promise.all(
     entries.map(async ([name, entry]) => {

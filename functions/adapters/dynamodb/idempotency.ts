@@ -7,7 +7,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { ConflictError, DomainError, InvalidInputError, UnprocessableError } from '../../core/errors';
+import { ConflictError, DomainError, UnprocessableError } from '../../core/errors';
 
 /** What identifies a retried request: the caller's org, the operation, the key, and (checked) the request. */
 export interface IdempotentCall {
@@ -22,17 +22,6 @@ export interface IdempotencySettings {
   client: DynamoDBClient;
   /** How long a first answer is replayed (the spec: 24 hours). */
   expiresAfterSeconds?: number;
-}
-
-/** Printable ASCII, no spaces. */
-const KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** The `Idempotency-Key` header: absent, or 1–255 printable ASCII characters (400 otherwise). */
-export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
-  const key = headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (!KEY.test(key)) throw new InvalidInputError('invalid Idempotency-Key: 1 to 255 printable ASCII characters, no spaces');
-  return key;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** An audit session: one record per plan, apply or reveal of credentials. Never holds a password. */
-export type SessionKind = 'plan' | 'apply' | 'reveal';
+export const SESSION_KINDS = ['plan', 'apply', 'reveal'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export interface SessionRecord {
   id: string;

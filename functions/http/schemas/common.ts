@@ -73,3 +73,14 @@ export const nextToken = z.string().nullable().meta({ description: 'Pass as `nex
 export function pageOf<T extends z.ZodType>(item: T, id: string) {
   return z.object({ items: z.array(item), next_token: nextToken }).meta({ id });
 }
+
+/**
+ * Compile-time checks that the wire and the core cannot drift apart. `Same`: assignable both ways and
+ * with the same keys (optional ones too), so neither side gains or loses a field unseen; `Fits`: `A`
+ * can be given where `B` is expected (what the core answers fits its response schema); `Holds`:
+ * compiles only when the check is true.
+ */
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Same<A, B> = Mutual<A, B> extends true ? Mutual<keyof A, keyof B> : false;
+export type Fits<A, B> = [A] extends [B] ? true : false;
+export type Holds<T extends true> = T;

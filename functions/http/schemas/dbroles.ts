@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type CreateJobRequest, JOB_ROLES, JOB_STEPS } from '../../core/dbroles/model';
-import { pageOf, pageQuery, timestamp, uuid } from './common';
+import { type Holds, pageOf, pageQuery, type Same, timestamp, uuid } from './common';
 
 const rdsArn = z
   .string()
@@ -68,8 +68,5 @@ export const jobParams = z.object({ id: uuid });
 export const jobListQuery = pageQuery;
 export const jobPage = pageOf(dbRoleJob, 'DBRoleJobPage');
 
-/** Compiles only while `Output` can be given to the use case as its request. */
-type RequestOf<Output extends CreateJobRequest> = Output;
-
-/** The validated body of `POST /api/dbroles/jobs`: the compiler checks it is the core's CreateJobRequest. */
-export type CreateJobBody = RequestOf<z.output<typeof createJobRequest>>;
+/** The validated body of `POST /api/dbroles/jobs` is exactly the core's CreateJobRequest. */
+export type SchemasMatchTheCore = [Holds<Same<z.output<typeof createJobRequest>, CreateJobRequest>>];

@@ -3,7 +3,7 @@ import type * as model from '../../core/plans/model';
 import { PRIVILEGE_WORD, PRIVILEGES, privilegeOf } from '../../core/postgres/privileges';
 import { roleLabelProblem } from '../../core/postgres/role-name';
 import { identifierProblem, parseScope } from '../../core/postgres/identifiers';
-import { nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
+import { type Fits, type Holds, nameText, pathName, type Same, timestamp, uuid } from './common';
 
 /** A refinement from a function that says what is wrong with a value (or undefined), its message prefixed. */
 const refuseProblem =
@@ -121,45 +121,14 @@ export const applyResult = z
 export const planResults = z.object({ results: z.array(planResult) }).meta({ id: 'BatchPlanResult' });
 export const applyResults = z.object({ results: z.array(applyResult) }).meta({ id: 'BatchApplyResult' });
 
-export const sessionKinds = ['plan', 'apply', 'reveal'] as const;
-
-export const sessionResponse = z
-  .object({
-    id: uuid,
-    kind: z.enum(sessionKinds),
-    resource_name: z.string(),
-    role: z.string(),
-    user: z.object({ sub: z.string(), email: z.string().nullable() }),
-    created_at: timestamp,
-    ended_at: timestamp.nullable(),
-    status: z.string(),
-    input: z.unknown(),
-    output: z.unknown(),
-    plan_sid: uuid.optional(),
-  })
-  .meta({ id: 'Session' });
-
-export const sessionParams = z.object({ sid: uuid });
-export const sessionListQuery = pageQuery.extend({
-  resource_name: pathName('resource_name').optional(),
-  kind: z.enum(sessionKinds).optional(),
-});
-export const sessionPage = pageOf(sessionResponse, 'SessionPage');
-
-/**
- * Compile-time checks that the wire and the core cannot drift apart: a request schema outputs exactly
- * the core's input type (`Same`), and what the core answers is what its response schema describes
- * (`Fits`: `A` assignable to `B`).
- */
-type Fits<A extends B, B> = A;
-/** `C` stands for `A`: a constraint may not name its own parameter directly. */
-type Same<A extends B, B extends C, C = A> = A;
-
-export type PlanRequest = Same<z.output<typeof planRequest>, model.PlanRequest>;
-export type BatchPlanItem = Same<z.output<typeof batchPlanRequest>['items'][number], model.BatchPlanItem>;
-export type ApplyItem = Same<z.output<typeof batchApplyRequest>['items'][number], model.ApplyItem>;
 export type PlanResult = z.output<typeof planResult>;
 export type ApplyResult = z.output<typeof applyResult>;
-export type PlanResultFits = Fits<model.PlanResult, z.input<typeof planResult>>;
-export type ApplyResultFits = Fits<model.ApplyResult, z.input<typeof applyResult>>;
-export type SessionResponse = z.output<typeof sessionResponse>;
+
+/** A request schema outputs exactly the core's input type; what the core answers fits its response schema. */
+export type SchemasMatchTheCore = [
+  Holds<Same<z.output<typeof planRequest>, model.PlanRequest>>,
+  Holds<Same<z.output<typeof batchPlanRequest>['items'][number], model.BatchPlanItem>>,
+  Holds<Same<z.output<typeof batchApplyRequest>['items'][number], model.ApplyItem>>,
+  Holds<Fits<model.PlanResult, z.input<typeof planResult>>>,
+  Holds<Fits<model.ApplyResult, z.input<typeof applyResult>>>,
+];

@@ -10,7 +10,7 @@ import {
   type ResourceView,
   type RevealedCredentials,
 } from '../../core/resources/model';
-import { identifierText, namedRecord, nameText, pageOf, pageQuery, pathName, timestamp, uuid } from './common';
+import { type Holds, identifierText, namedRecord, nameText, pageOf, pageQuery, pathName, type Same, timestamp, uuid } from './common';
 
 /*
  * The wire names of the resources feature: what the core calls a connection of a resource, the API
@@ -164,10 +164,6 @@ export const credentialsResponse = z
   .object({ role: z.string(), secret: z.record(z.string(), z.string()) })
   .meta({ id: 'RoleCredentials', description: 'Plain (base64-decoded) secret values; provider references as stored' });
 
-/** Assignable both ways and with the same keys (optional ones too), so neither side gains or loses a field unseen. */
-type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Same<A, B> = Mutual<A, B> extends true ? Mutual<keyof A, keyof B> : false;
-type Holds<T extends true> = T;
 
 export type SchemasMatchTheCore = [
   Holds<Same<z.output<typeof roleInput>, ConnectionInput>>,
