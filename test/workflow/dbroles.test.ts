@@ -190,6 +190,12 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     const execution = (await executions()).find((candidate) => candidate.name === id);
     // The Catch: the failed Task exits and RecordRoleFailure runs.
     expect(execution?.events.some((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'RecordRoleFailure')).toBe(true);
+    // The Task's log line says why (a field named `message` would be dropped by the logger).
+    const logged = allHandlerLogs()
+      .split('\n')
+      .filter((line) => line.includes(id) && line.includes('role provisioning failed'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toEqual([expect.objectContaining({ level: 'WARN', job_id: id, role: failed[0]?.user_role, reason: 'ERROR: permission denied for database postgres; SQLState: 42501' })]);
     // The lock was released: the next job runs.
     expect((await waitForJob(await startJob())).status.phase).toBe('completed');
   });

@@ -19,10 +19,11 @@ async function tasksOf(options: { sql?: SqlPort; sendWebhook?: boolean } = {}) {
   const events = new MemoryEvents();
   const credentials = recordingCredentials();
   const sql = options.sql ?? oneDatabaseSql();
-  const tasks = jobTasks({ store, sqlFor: () => sql, storeCredentials: credentials, events, log: recordingLog(), now: () => NOW });
+  const log = recordingLog();
+  const tasks = jobTasks({ store, sqlFor: () => sql, storeCredentials: credentials, events, log, now: () => NOW });
   const job = record.target;
   const stored = async () => ((await store.get(ORG, job.job_id)) as JobRecord).job;
-  return { tasks, store, events, credentials, job, stored };
+  return { tasks, store, events, credentials, job, stored, log };
 }
 
 /** The error Step Functions catches from a Lambda Task that threw. */
@@ -76,6 +77,20 @@ describe('provisionRole', () => {
     await expect(provisioning).rejects.toThrow("PASSWORD '[redacted]'");
     await expect(provisioning).rejects.not.toThrow(/hunter2|c2VydmVy/);
     expect((await stored()).status.result[2]?.status).toBe('running');
+  });
+
+  it('logs why a job role failed, under a field the logger keeps, secrets redacted', async () => {
+    // Prepare
+    const { tasks, job, log } = await tasksOf({ sql: oneDatabaseSql(new SqlExecutionError(`permission denied for schema app; PASSWORD 'hunter2'`, '42501', false)) });
+
+    // Act
+    await tasks.provisionRole({ job, user_role: 'hoop_rw' }).catch(() => undefined);
+
+    // Assess: Powertools keeps `message` for the entry's own text and drops a field of that name
+    const entry = log.entries.find((candidate) => candidate.message === 'role provisioning failed');
+    expect(entry?.level).toBe('warn');
+    expect(entry?.fields).toMatchObject({ job_id: job.job_id, role: 'hoop_rw', reason: expect.stringContaining('permission denied for schema app') });
+    expect(JSON.stringify(entry)).not.toContain('hunter2');
   });
 });
 
