@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { OperationId } from './routes';
 import { errorResponse } from './schemas/common';
 import {

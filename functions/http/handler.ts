@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type Contracts, contracts, type OperationContract, type OperationRequest } from './contracts';
 import { type HandlerGroup, type OperationId, type RouteDefinition, type routes, routeKey, routesOfGroup } from './routes';
 import { config } from '../adapters/config';

@@ -1,13 +1,37 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { routes } from '../../functions/http/routes';
 import { LAMBDA_BUNDLING } from '../../infra/bundling';
 import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from '../../infra/handlers';
 import { type BenchRow, median } from './report';
 
 const COLD_STARTS = 7;
+const LARGEST_INPUTS = 5;
+
+/** What an input file counts under: its npm package (`zod`, `@smithy/core`), or its path for the project's own files. */
+function inputOwner(path: string): string {
+  const at = path.lastIndexOf('node_modules/');
+  if (at < 0) return path;
+  const [scope = '', name = ''] = path.slice(at + 'node_modules/'.length).split('/');
+  return scope.startsWith('@') ? `${scope}/${name}` : scope;
+}
+
+/** The inputs that take most of a bundle, from esbuild's metafile: package or file, and the KiB it leaves in the output. */
+export function largestInputs(metafile: Metafile, outfile: string, count = LARGEST_INPUTS): { input: string; kib: number }[] {
+  const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === resolve(outfile))?.[1];
+  if (!output) throw new Error(`no output ${outfile} in the metafile`);
+  const bytes = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const owner = inputOwner(path);
+    bytes.set(owner, (bytes.get(owner) ?? 0) + bytesInOutput);
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([input, size]) => ({ input, kib: size / 1024 }));
+}
 
 /** Milliseconds a fresh Node process spends importing a bundle, as a Lambda cold start's init does. */
 function coldImportMs(bundle: string): number {
@@ -36,15 +60,25 @@ export async function benchBundles(): Promise<BenchRow[]> {
   const bundles = await Promise.all(
     entries.map(async ([name, entry]) => {
       const outfile = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
-      await build({ ...LAMBDA_BUNDLING, banner: { js: LAMBDA_BUNDLING.banner }, mainFields: [...LAMBDA_BUNDLING.mainFields], entryPoints: [entry], bundle: true, outfile, logLevel: 'error' });
-      return { name, outfile, bytes: statSync(outfile).size };
+      const { metafile } = await build({
+        ...LAMBDA_BUNDLING,
+        banner: { js: LAMBDA_BUNDLING.banner },
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        entryPoints: [entry],
+        bundle: true,
+        outfile,
+        metafile: true,
+        logLevel: 'error',
+      });
+      const inputs = largestInputs(metafile, outfile);
+      return { name, outfile, bytes: statSync(outfile).size, largest: inputs.map(({ input, kib }) => `${input} ${kib.toFixed(0)}`).join(', ') };
     }),
   );
   const timed = bundles.map((bundle) => ({ ...bundle, initMs: median(Array.from({ length: COLD_STARTS }, () => coldImportMs(bundle.outfile))) }));
   const empty = timed[0];
   if (!empty) throw new Error('no empty bundle');
   return timed.slice(1).flatMap((bundle) => [
-    { section: 'bundle', metric: `${bundle.name} size`, value: bundle.bytes / 1024, unit: 'KiB', baseline: { name: 'empty handler', value: empty.bytes / 1024 } },
+    { section: 'bundle', metric: `${bundle.name} size`, value: bundle.bytes / 1024, unit: 'KiB', baseline: { name: 'empty handler', value: empty.bytes / 1024 }, detail: `largest inputs (KiB): ${bundle.largest}` },
     { section: 'bundle', metric: `${bundle.name} cold init (median of ${COLD_STARTS})`, value: bundle.initMs, unit: 'ms', baseline: { name: 'empty handler', value: empty.initMs } },
   ]);
 }

@@ -8,18 +8,22 @@ export interface BenchRow {
   value: number;
   unit: string;
   baseline?: { name: string; value: number };
+  /** A note printed beside the figure, e.g. what a bundle is made of. */
+  detail?: string;
 }
 
 const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2));
 
 export function printTable(rows: BenchRow[]): string {
-  const header = ['section', 'metric', 'value', 'baseline', 'ratio'];
+  const withDetail = rows.some((row) => row.detail !== undefined);
+  const header = ['section', 'metric', 'value', 'baseline', 'ratio', ...(withDetail ? ['detail'] : [])];
   const lines = rows.map((row) => [
     row.section,
     row.metric,
     `${format(row.value)} ${row.unit}`,
     row.baseline ? `${format(row.baseline.value)} ${row.unit} (${row.baseline.name})` : '',
     row.baseline && row.baseline.value !== 0 ? `${(row.value / row.baseline.value).toFixed(2)}x` : '',
+    ...(withDetail ? [row.detail ?? ''] : []),
   ]);
   const widths = header.map((title, index) => Math.max(title.length, ...lines.map((line) => line[index]?.length ?? 0)));
   const render = (cells: string[]) => `| ${cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ')} |`;

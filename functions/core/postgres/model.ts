@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a plan asks for, validated and normalised (privileges canonical, scopes parsed). */
 export interface PlanConfig {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // A lone surrogate (JSON "\ud800") has no UTF-8 form: stored, two such names become one; in a URL, none.
 const LONE_SURROGATE = /\p{Cs}/u;

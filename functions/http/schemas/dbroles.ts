@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CreateJobRequest, JOB_ROLES, JOB_STEPS } from '../../core/dbroles/model';
 import { type Holds, pageOf, pageQuery, type Same, timestamp, uuid } from './common';
 

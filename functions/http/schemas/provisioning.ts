@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type * as model from '../../core/plans/model';
 import { PRIVILEGE_WORD, PRIVILEGES, privilegeOf } from '../../core/postgres/privileges';
 import { roleLabelProblem } from '../../core/postgres/role-name';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SESSION_KINDS, type SessionRecord } from '../../core/audit/model';
 import { type Holds, pageOf, pageQuery, pathName, type Same, timestamp, uuid } from './common';
 
