@@ -12,7 +12,7 @@ export const LAMBDA_BUNDLING = {
   target: LAMBDA_NODE_TARGET,
   platform: 'node',
   minify: true,
-  sourcemap: true,
+  sourcemap: false,
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
 } as const;
