@@ -1,6 +1,6 @@
 import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRdsDataClient, rdsDataClient } from '../../../functions/adapters/data-api/client';
 import { dynamodbClient, dynamodbDocumentClient } from '../../../functions/adapters/dynamodb/client';
 import { eventBridgeClient } from '../../../functions/adapters/eventbridge/client';
@@ -60,12 +60,17 @@ describe('the SDK clients', () => {
     expect(new Set(agents).size).toBe(agents.length);
   });
 
+  afterEach(() => vi.unstubAllEnvs());
+
   it('keeps the Data API client\'s timeouts exactly: a short connection phase, a request timeout from the settings that throws', async () => {
+    // Prepare
+    vi.stubEnv('DATA_API_TIMEOUT_SECONDS', '42');
+
     // Act
     const config = await handlerConfigOf(createRdsDataClient({ region: 'eu-west-1', endpoint: undefined }));
 
     // Assess
-    expect(config).toMatchObject({ connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true });
+    expect(config).toMatchObject({ connectionTimeout: 5_000, requestTimeout: 42_000, throwOnRequestTimeout: true });
     expect(keepAliveOf(config.httpsAgent)).toEqual({ keepAlive: true, maxSockets: 50 });
   });
 });
