@@ -28,7 +28,7 @@ export const LAMBDA_BUNDLING = {
   target: LAMBDA_NODE_TARGET,
   platform: 'node',
   minify: true,
-  sourcemap: true,
+  sourcemap: false,
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
   alias: LAMBDA_ALIASES,

@@ -27,7 +27,13 @@ export interface DeploymentSettings {
   triggerJobSteps: string[];
   /** Vault's address, for jobs that store credentials in KV v2 (empty: no Vault). */
   vaultAddress: string;
+  /** The Powertools log level of every function (`POWERTOOLS_LOG_LEVEL`). */
+  logLevel: LogLevelName;
 }
+
+/** The log levels Powertools knows. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_SETTINGS: DeploymentSettings = {
   jwtIssuer: 'https://auth.example.com/',
@@ -46,6 +52,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   provisionTagValue: 'true',
   triggerJobSteps: [],
   vaultAddress: '',
+  logLevel: 'INFO',
 };
 
 type ContextReader = (key: string) => unknown;
@@ -80,5 +87,14 @@ export function settingsFrom(read: ContextReader): DeploymentSettings {
     provisionTagValue: text('provisionTagValue') ?? DEFAULT_SETTINGS.provisionTagValue,
     triggerJobSteps: list(read('triggerJobSteps')) ?? DEFAULT_SETTINGS.triggerJobSteps,
     vaultAddress: text('vaultAddress') ?? DEFAULT_SETTINGS.vaultAddress,
+    logLevel: logLevelOf(text('logLevel')) ?? DEFAULT_SETTINGS.logLevel,
   };
+}
+
+/** A log level in any case; an unknown one fails the synth rather than reaching Powertools (which would fall back to INFO). */
+function logLevelOf(value: string | undefined): LogLevelName | undefined {
+  if (value === undefined) return undefined;
+  const level = LOG_LEVELS.find((name) => name === value.toUpperCase());
+  if (!level) throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
 }

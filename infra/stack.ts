@@ -47,6 +47,23 @@ const TABLE_ACCESS: Record<HandlerGroup, TableAccess> = {
 /** Handler groups that reach Aurora clusters through the RDS Data API. */
 const DATA_API_GROUPS: ReadonlySet<HandlerGroup> = new Set(['provisioning']);
 
+/**
+ * Memory sizes, from a measurement (issue 12): each bundle built with infra/bundling.ts, imported in
+ * fresh Node processes (median of 9) and invoked once against a stub AWS endpoint (median of 3).
+ * Peak RSS after the invocation: 59 to 73 MB for the API functions, 52 to 66 MB for the others, next
+ * to 44 MB for an empty handler (so 8 to 29 MB of our own); heap at most 16 MB. Memory is therefore
+ * never what limits: 256 MB is almost four times the largest peak (Lambda's runtime, not measured
+ * here, adds some). What memory buys on Lambda is CPU (1,769 MB = 1 vCPU), and a cold start's init
+ * measured 70 to 150 ms on a full core, more on a fraction of one:
+ * - the API functions answer callers: 1,024 MB (0.58 vCPU) keeps their init near a quarter of a
+ *   second and their warm requests' CPU work (validation, auth, signing) short;
+ * - the OpenAPI document is public, static and rarely fetched: 512 MB;
+ * - the workflow Tasks, the execution-ended target and the tag trigger run in the background and
+ *   mostly wait on the Data API, DynamoDB and Step Functions (billed by the millisecond of waiting):
+ *   256 MB (0.14 vCPU, an init of about a second at worst, within their 60 to 300 s timeouts).
+ */
+const MEMORY_MB = { api: 1024, openapi: 512, background: 256 } as const;
+
 /** The DB role workflow's execution timeout (the ASL document's TimeoutSeconds). */
 const JOB_TIMEOUT_SECONDS = (JSON.parse(readFileSync(DBROLES_STATE_MACHINE, 'utf8')) as { TimeoutSeconds: number }).TimeoutSeconds;
 
@@ -152,7 +169,8 @@ export class DbAccessStack extends Stack {
   }
 
   private handlerFunction(group: HandlerGroup, settings: DeploymentSettings, retention: RetentionDays): NodejsFunction {
-    const fn = this.lambda(group, { entry: handlerEntry(group), handler: 'handler', settings, retention, timeoutSeconds: 29 });
+    const memorySize = group === 'openapi' ? MEMORY_MB.openapi : MEMORY_MB.api;
+    const fn = this.lambda(group, { entry: handlerEntry(group), handler: 'handler', settings, retention, timeoutSeconds: 29, memorySize });
     const access = TABLE_ACCESS[group];
     if (access === 'read') this.table.grantReadData(fn);
     if (access === 'readWrite') this.table.grantReadWriteData(fn);
@@ -166,12 +184,26 @@ export class DbAccessStack extends Stack {
   }
 
   /**
-   * One Lambda function as every function of the service is built: Node 22 on ARM64, an esbuild ESM
+   * One Lambda function as every function of the service is built: Node 22 on ARM64 (Graviton: about
+   * a fifth cheaper per GB-second than x86, and every dependency is pure JavaScript), an esbuild ESM
    * bundle, X-Ray, its own log group with retention, and a role that may write only to that log group.
+   * No `--enable-source-maps`: measured, it added 9 to 56 ms (10 to 50 %) to every cold init on a
+   * full core, and 7 to 23 MB of RSS, before any error was logged; so the bundles carry no source map
+   * and stack traces name the bundle's minified positions (`index.mjs:1:<column>`), which a rebuild of
+   * the same commit with source maps resolves. The Powertools log level is a deployment setting; the
+   * event is never logged (the HTTP handler's `logEvent: false`).
    */
   private lambda(
     id: string,
-    options: { entry: string; handler: string; settings: DeploymentSettings; retention: RetentionDays; timeoutSeconds: number; environment?: Record<string, string> },
+    options: {
+      entry: string;
+      handler: string;
+      settings: DeploymentSettings;
+      retention: RetentionDays;
+      timeoutSeconds: number;
+      memorySize: number;
+      environment?: Record<string, string>;
+    },
   ): NodejsFunction {
     const { settings } = options;
     const logGroup = new LogGroup(this, `${id}-logs`, { retention: options.retention, removalPolicy: RemovalPolicy.DESTROY });
@@ -182,7 +214,7 @@ export class DbAccessStack extends Stack {
       handler: options.handler,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 1024,
+      memorySize: options.memorySize,
       timeout: Duration.seconds(options.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       role,
@@ -195,9 +227,8 @@ export class DbAccessStack extends Stack {
         AUDITOR_GROUP: settings.auditorGroup,
         PLAN_TTL_SECONDS: String(settings.planTtlSeconds),
         JOB_TIMEOUT_SECONDS: String(JOB_TIMEOUT_SECONDS),
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'db-access',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
         ...options.environment,
       },
       bundling: {
@@ -250,7 +281,7 @@ export class DbAccessStack extends Stack {
     const environment = { VAULT_ADDR: settings.vaultAddress, EVENT_BUS_NAME: 'default' };
     const tasks = Object.fromEntries(
       Object.entries(DBROLES_TASK_FUNCTIONS).map(([substitution, handler]) => {
-        const fn = this.lambda(`dbroles-${handler}`, { entry: DBROLES_TASKS_ENTRY, handler, settings, retention, timeoutSeconds: 300, environment });
+        const fn = this.lambda(`dbroles-${handler}`, { entry: DBROLES_TASKS_ENTRY, handler, settings, retention, timeoutSeconds: 300, memorySize: MEMORY_MB.background, environment });
         this.table.grantReadWriteData(fn);
         return [substitution, fn] as const;
       }),
@@ -281,7 +312,7 @@ export class DbAccessStack extends Stack {
       });
     }
 
-    const ended = this.lambda('dbroles-executionEnded', { entry: DBROLES_EXECUTION_ENDED_ENTRY, handler: 'executionEnded', settings, retention, timeoutSeconds: 60 });
+    const ended = this.lambda('dbroles-executionEnded', { entry: DBROLES_EXECUTION_ENDED_ENTRY, handler: 'executionEnded', settings, retention, timeoutSeconds: 60, memorySize: MEMORY_MB.background });
     this.table.grantReadWriteData(ended);
     new Rule(this, 'DbRolesExecutionEnded', {
       description: 'Ends the job of a DB role workflow that failed, timed out or was aborted, and frees its database',
@@ -297,7 +328,7 @@ export class DbAccessStack extends Stack {
       TRIGGER_TAG_VALUE: settings.provisionTagValue,
       TRIGGER_JOB_STEPS: settings.triggerJobSteps.join(','),
     };
-    const trigger = this.lambda('dbroles-tag-trigger', { entry: TAG_TRIGGER_ENTRY, handler: 'handler', settings, retention, timeoutSeconds: 60, environment: starterEnvironment });
+    const trigger = this.lambda('dbroles-tag-trigger', { entry: TAG_TRIGGER_ENTRY, handler: 'handler', settings, retention, timeoutSeconds: 60, memorySize: MEMORY_MB.background, environment: starterEnvironment });
     this.table.grantReadWriteData(trigger);
     new Rule(this, 'ProvisionOnTag', {
       description: `Starts a DB role job when an RDS cluster or instance is tagged ${settings.provisionTagKey}=${settings.provisionTagValue}`,

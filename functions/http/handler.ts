@@ -145,7 +145,7 @@ export function createHttpHandler<Group extends HandlerGroup>(group: Group, oper
   };
 
   return middy<HttpEvent, HttpResponse>(dispatch)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
     .use(httpResponder());

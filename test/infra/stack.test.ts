@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/http/routes';
+import { LAMBDA_BUNDLING } from '../../infra/bundling';
 import { DBROLES_TASK_FUNCTIONS } from '../../infra/handlers';
 import { DEFAULT_SETTINGS, type DeploymentSettings, settingsFrom } from '../../infra/settings';
 import { DbAccessStack } from '../../infra/stack';
@@ -86,6 +87,14 @@ describe('DbAccessStack', () => {
     }
   });
 
+  /** Every function's construct id (`<id>-function`), and the memory size the stack chose for it from the measurement. */
+  const memoryOf: Record<string, number> = {
+    ...Object.fromEntries(groups.map((group) => [group, group === 'openapi' ? 512 : 1024])),
+    ...Object.fromEntries(Object.values(DBROLES_TASK_FUNCTIONS).map((handler) => [`dbroles-${handler}`, 256])),
+    'dbroles-executionEnded': 256,
+    'dbroles-tag-trigger': 256,
+  };
+
   it('has one Node 22 ARM64 function per handler group, with the settings in its environment', () => {
     // Act
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' } });
@@ -101,7 +110,6 @@ describe('DbAccessStack', () => {
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           TracingConfig: { Mode: 'Active' },
-          MemorySize: 1024,
           Environment: {
             Variables: {
               ORG_CLAIM: 'tenant',
@@ -109,7 +117,6 @@ describe('DbAccessStack', () => {
               ADMIN_GROUP: 'db-admins',
               AUDITOR_GROUP: 'db-auditors',
               TABLE_NAME: tableName,
-              NODE_OPTIONS: '--enable-source-maps',
               POWERTOOLS_SERVICE_NAME: 'db-access',
               POWERTOOLS_LOG_LEVEL: 'INFO',
             },
@@ -117,6 +124,29 @@ describe('DbAccessStack', () => {
         },
       });
     }
+  });
+
+  it('runs every function on ARM64 with the memory size chosen for it, without source maps and without logging events', () => {
+    // Act
+    const functions = template.findResources('AWS::Lambda::Function');
+    const sizes = Object.fromEntries(
+      Object.keys(memoryOf).map((id) => {
+        const functionId = logicalId(stack.node.findChild(`${id}-function`).node.defaultChild as CfnElement);
+        return [id, (functions[functionId] as { Properties: { MemorySize: number } }).Properties.MemorySize];
+      }),
+    );
+
+    // Assess
+    expect(Object.keys(memoryOf)).toHaveLength(Object.keys(functions).length);
+    expect(sizes).toEqual(memoryOf);
+    for (const fn of Object.values(functions) as { Properties: { Architectures: string[]; Environment: { Variables: Record<string, unknown> } } }[]) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      // Measured: --enable-source-maps costs every cold start; the bundles carry no map to read.
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+      // The HTTP handler says logEvent: false; nothing in the environment asks for the event either.
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
+    }
+    expect(LAMBDA_BUNDLING.sourcemap).toBe(false);
   });
 
   it('routes every row of the route table, with the JWT authorizer except on public routes', () => {
@@ -295,6 +325,29 @@ describe('DbAccessStack, settings that need no bundling', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://console.example.com'], AllowHeaders: ['authorization', 'content-type'] }),
     });
+  });
+
+  it('sets the configured Powertools log level on every function', () => {
+    // Prepare
+    const debug = new DbAccessStack(unbundled(), 'Debug', { settings: { ...DEFAULT_SETTINGS, logLevel: 'DEBUG' } });
+
+    // Act
+    const functions = Object.values(Template.fromStack(debug).findResources('AWS::Lambda::Function'));
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn).toMatchObject({ Properties: { Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } } } });
+  });
+
+  it('reads the log level from the context in any case, INFO by default, and refuses an unknown one', () => {
+    // Act
+    const configured = settingsFrom((key) => (key === 'logLevel' ? 'warn' : undefined));
+    const defaults = settingsFrom(() => undefined);
+
+    // Assess
+    expect(configured.logLevel).toBe('WARN');
+    expect(defaults.logLevel).toBe('INFO');
+    expect(() => settingsFrom((key) => (key === 'logLevel' ? 'verbose' : undefined))).toThrow(/logLevel must be one of/);
   });
 
   it('reads the admin and auditor group names from the context, with admin and auditor as defaults', () => {

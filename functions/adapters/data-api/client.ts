@@ -1,6 +1,7 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { loadConfig } from '../config';
 import { boundByDeadline } from '../deadline';
+import { keepAliveRequestHandler } from '../keep-alive';
 
 export interface RdsDataClientSettings {
   region: string;
@@ -22,7 +23,7 @@ export function createRdsDataClient(settings: Partial<RdsDataClientSettings> = {
       region: settings.region ?? config.awsRegion,
       endpoint: 'endpoint' in settings ? settings.endpoint : config.rdsDataEndpoint,
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: config.dataApiTimeoutSeconds * 1000, throwOnRequestTimeout: true },
+      requestHandler: keepAliveRequestHandler({ connectionTimeout: 5_000, requestTimeout: config.dataApiTimeoutSeconds * 1000, throwOnRequestTimeout: true }),
     }),
   );
 }
