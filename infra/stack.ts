@@ -24,7 +24,7 @@ import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine } from 'aw
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb/table';
 import { type HandlerGroup, routes, routesOfGroup } from '../functions/http/routes';
-import { LAMBDA_BUNDLING } from './bundling';
+import { LAMBDA_BUNDLING, LAMBDA_ESBUILD_ARGS } from './bundling';
 import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
 import { executionEndedPattern, tagChangePattern } from '../functions/adapters/eventbridge/rules';
 import type { DeploymentSettings } from './settings';
@@ -238,6 +238,8 @@ export class DbAccessStack extends Stack {
         sourceMap: LAMBDA_BUNDLING.sourcemap,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
+        // The SDK's default credential chain becomes the environment alone, where Lambda puts the role's credentials.
+        esbuildArgs: LAMBDA_ESBUILD_ARGS,
         // The pinned SDK v3 is bundled, not the runtime's: the version we test is the one we run.
         externalModules: [],
         // The local esbuild (a devDependency) builds the bundles; synth needs no Docker.

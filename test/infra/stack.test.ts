@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -147,6 +149,21 @@ describe('DbAccessStack', () => {
       expect(fn.Properties.Environment.Variables.POWERTOOLS_LOGGER_LOG_EVENT).toBeUndefined();
     }
     expect(LAMBDA_BUNDLING.sourcemap).toBe(false);
+  });
+
+  it("deploys bundles whose SDK clients read Lambda's environment credentials, not the whole default chain", () => {
+    // Prepare: the bundles CDK staged for this synthesis
+    const outdir = stack.node.root instanceof App ? stack.node.root.outdir : '';
+    const bundles = readdirSync(outdir)
+      .filter((name) => name.startsWith('asset.') && existsSync(join(outdir, name, 'index.mjs')))
+      .map((name) => readFileSync(join(outdir, name, 'index.mjs'), 'utf8'));
+
+    // Assess: one bundle per distinct function code, and the chain's providers (SSO, ini files, IMDS…) left out
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Code: { S3Key: unknown } } }[];
+    expect(bundles.length).toBe(new Set(functions.map((fn) => JSON.stringify(fn.Properties.Code.S3Key))).size);
+    const withSdk = bundles.filter((bundle) => bundle.includes('the Lambda bundles read only those'));
+    expect(withSdk.length).toBeGreaterThan(0);
+    for (const bundle of bundles) expect(bundle).not.toContain('Could not load credentials from any providers');
   });
 
   it('routes every row of the route table, with the JWT authorizer except on public routes', () => {
