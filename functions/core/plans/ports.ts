@@ -4,6 +4,7 @@ import type { ClusterState, DatabaseState, PlanConfig } from '../postgres/model'
 import type { Catalog } from '../postgres/snapshot';
 import type { ResourceRecord } from '../resources/model';
 import type { ClusterTarget, PlanDetails, StoredPlan } from './model';
+import type { SessionWriter } from '../audit/ports';
 
 /** What plan and apply need of the world; the entry wires the adapters in, unit tests in-memory ones. */
 
@@ -12,10 +13,6 @@ export interface ResourceLookup {
   getResource(orgId: string, name: string): Promise<ResourceRecord | undefined>;
 }
 
-/** The audit trail: sessions are written once, under ids never reused. */
-export interface SessionRecorder {
-  create(orgId: string, session: SessionRecord): Promise<void>;
-}
 
 /**
  * Plans kept for their apply. A plan and its audit session are written together or not at all; a plan
@@ -65,7 +62,7 @@ export type CredentialsWriter = (
 export interface PlanDependencies {
   resources: ResourceLookup;
   plans: PlanStore;
-  sessions: SessionRecorder;
+  sessions: SessionWriter;
   clusterFor(target: ClusterTarget): ClusterAccess;
   storeCredentials: CredentialsWriter;
   planTtlSeconds: number;

@@ -26,6 +26,11 @@ export class MemorySessionStore implements SessionWriter, SessionReader {
     sessions.set(session.id, structuredClone(session));
   }
 
+  /** The org's sessions, oldest first, as a test reads them back. */
+  of(orgId: string): SessionRecord[] {
+    return [...(this.orgs.get(orgId)?.values() ?? [])].map((session) => structuredClone(session));
+  }
+
   async get(orgId: string, id: string): Promise<SessionRecord | undefined> {
     const session = this.orgs.get(orgId)?.get(id);
     return session && structuredClone(session);

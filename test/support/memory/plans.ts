@@ -2,11 +2,12 @@ import type { SessionRecord } from '../../../functions/core/audit/model';
 import { ConflictError } from '../../../functions/core/errors';
 import { SILENT_LOG } from '../../../functions/core/log';
 import type { PlanDetails, StoredPlan } from '../../../functions/core/plans/model';
-import type { ApplyTransaction, ClusterAccess, CredentialsWriter, PlanDependencies, PlanStore, SessionRecorder } from '../../../functions/core/plans/ports';
+import type { ApplyTransaction, ClusterAccess, CredentialsWriter, PlanDependencies, PlanStore } from '../../../functions/core/plans/ports';
 import type { ClusterState, DatabaseState, SchemaState } from '../../../functions/core/postgres/model';
 import type { Catalog } from '../../../functions/core/postgres/snapshot';
 import { SqlExecutionError } from '../../../functions/core/postgres/sql-port';
 import type { ResourceRecord } from '../../../functions/core/resources/model';
+import { MemorySessionStore } from './audit';
 
 /**
  * In-memory ports of plan and apply, with the semantics of the real ones: items are copied in and out
@@ -16,26 +17,11 @@ import type { ResourceRecord } from '../../../functions/core/resources/model';
 
 const key = (orgId: string, id: string) => `${orgId}/${id}`;
 
-/** The audit trail. */
-export class MemorySessions implements SessionRecorder {
-  readonly items = new Map<string, SessionRecord>();
-
-  async create(orgId: string, session: SessionRecord): Promise<void> {
-    if (this.items.has(key(orgId, session.id))) throw new Error(`session ${session.id} exists (ConditionalCheckFailed)`);
-    this.items.set(key(orgId, session.id), structuredClone(session));
-  }
-
-  /** The org's sessions, oldest first. */
-  of(orgId: string): SessionRecord[] {
-    return [...this.items].filter(([id]) => id.startsWith(`${orgId}/`)).map(([, session]) => structuredClone(session));
-  }
-}
-
 /** Plans, in the same table as the sessions (a plan and its session are one transaction). */
 export class MemoryPlanStore implements PlanStore {
   readonly items = new Map<string, PlanDetails & { applied_by?: string }>();
 
-  constructor(private readonly sessions: MemorySessions) {}
+  constructor(private readonly sessions: MemorySessionStore) {}
 
   async create(orgId: string, session: SessionRecord, details: PlanDetails): Promise<void> {
     if (this.items.has(key(orgId, session.id))) throw new Error(`plan ${session.id} exists (TransactionCanceled)`);
@@ -44,12 +30,12 @@ export class MemoryPlanStore implements PlanStore {
   }
 
   async get(orgId: string, sid: string): Promise<StoredPlan | undefined> {
-    const session = this.sessions.items.get(key(orgId, sid));
+    const session = await this.sessions.get(orgId, sid);
     if (!session) return undefined;
     const item = this.items.get(key(orgId, sid));
-    if (!item) return { session: structuredClone(session) };
+    if (!item) return { session };
     const { applied_by: _, ...details } = structuredClone(item);
-    return { session: structuredClone(session), details };
+    return { session, details };
   }
 
   async claim(orgId: string, sid: string, applySid: string, now: string): Promise<void> {
@@ -195,7 +181,7 @@ export function databaseState(database: string, schemas: SchemaState[]): Databas
 
 /** The ports of a plan service over memory, with a clock the test moves. */
 export function memoryPlanWorld(cluster: MemoryCluster, ...resources: ResourceRecord[]) {
-  const sessions = new MemorySessions();
+  const sessions = new MemorySessionStore();
   const plans = new MemoryPlanStore(sessions);
   const stored: { orgId: string; resource: string; roleName: string; password: string; database: string }[] = [];
   const clock = { now: new Date('2030-01-01T00:00:00.000Z') };
