@@ -16,8 +16,11 @@ const root = new URL('../..', import.meta.url).pathname;
 function walkthroughOf(readme: string) {
   const section = readme.split(/^## Walkthrough$/m)[1]?.split(/^## /m)[0] ?? '';
   const blocks = [...section.matchAll(/^<!-- walkthrough -->\n```sh\n([\s\S]*?)\n```$/gm)].map((match) => match[1] ?? '');
-  const statuses = blocks.flatMap((block) => [...block.matchAll(/# → (\d{3})\b/g)].map((match) => match[1]));
-  return { script: blocks.join('\n'), statuses };
+  // Each promise with the command it is about, so that a failure names the example that drifted.
+  const promises = blocks.flatMap((block) =>
+    [...block.matchAll(/^(.*?)\s*# → (\d{3})\b/gm)].map((match) => ({ command: (match[1] ?? '').slice(0, 120), status: match[2] ?? '' })),
+  );
+  return { script: blocks.join('\n'), promises };
 }
 
 /** Five consecutive free ports, as `PORT=<n> npm start` takes them. */
@@ -70,8 +73,8 @@ describe('README walkthrough', () => {
 
   it('runs top to bottom on a fresh stack, every call answering the status the text states', async () => {
     // Prepare
-    const { script, statuses } = walkthroughOf(readFileSync(join(root, 'README.md'), 'utf8'));
-    expect(statuses.length).toBeGreaterThan(20);
+    const { script, promises } = walkthroughOf(readFileSync(join(root, 'README.md'), 'utf8'));
+    expect(promises.length).toBeGreaterThan(20);
 
     // Act: one bash, as a user pasting the blocks in order; the set-up block reads LOCAL_STACK_DIR.
     const run = await promisify(execFile)('bash', ['-c', `set -eo pipefail\n${script}`], {
@@ -85,7 +88,8 @@ describe('README walkthrough', () => {
 
     // Assess: curl's `-w '\n%{http_code}\n'` puts each status on a line of its own.
     const printed = run.stdout.split('\n').filter((line) => /^\d{3}$/.test(line));
-    expect(printed).toEqual(statuses);
+    expect(promises.map(({ command }, index) => `${command} → ${printed[index]}`)).toEqual(promises.map(({ command, status }) => `${command} → ${status}`));
+    expect(printed).toHaveLength(promises.length);
     expect(run.stdout).toContain('All user roles have been successfully provisioned');
   }, 300_000);
 });
