@@ -41,13 +41,27 @@ export type GroupOperations<Group extends HandlerGroup> = {
 
 const ANONYMOUS: Principal = { sub: 'anonymous', email: undefined, orgId: '', groups: [], admin: false, auditor: false };
 
+/** How many field errors the top-level message names; all of them are in `errors`. */
+const ISSUES_IN_MESSAGE = 3;
+
+/** A field that is absent says so by name ("env_vars is required"), whatever the schema's message for a wrong type. */
+function messageOf(issue: z.core.$ZodIssue, path: string): string {
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined && path !== '';
+  return missing ? `${path} is required` : issue.message;
+}
+
 function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(value);
+  // `reportInput` puts the offending value on each issue, to tell a missing field; it is not passed on.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  throw new InvalidInputError(
-    `invalid ${where}`,
-    result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-  );
+  const errors = result.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return { path, message: messageOf(issue, path) };
+  });
+  // The message alone tells what to fix: each field error, prefixed by its path unless it names it already.
+  const named = errors.map(({ path, message }) => (path === '' || message.startsWith(path) ? message : `${path}: ${message}`));
+  const more = named.length > ISSUES_IN_MESSAGE ? ` (and ${named.length - ISSUES_IN_MESSAGE} more)` : '';
+  throw new InvalidInputError(`invalid ${where}: ${named.slice(0, ISSUES_IN_MESSAGE).join('; ')}${more}`, errors);
 }
 
 function parseJsonBody(event: HttpEvent): unknown {

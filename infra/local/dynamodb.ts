@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import {
   CreateTableCommand,
@@ -24,9 +24,26 @@ export const LOCAL_AWS_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 } as const;
 
+/** DynamoDB Local is a Java program; without a `java` on PATH the local stack cannot start. */
+export class JavaMissingError extends Error {}
+
+const JAVA_MISSING = 'Java not found: DynamoDB Local needs Java 17 or later on PATH (Debian/Ubuntu: sudo apt-get install default-jre-headless)';
+
+/** Checked before anything starts, so that a missing Java leaves no PostgreSQL running behind it. */
+export function assertJavaRuns(): void {
+  const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (java.error || java.status !== 0) throw new JavaMissingError(JAVA_MISSING);
+}
+
 async function waitUntilReady(client: DynamoDBClient, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
+  // Without a listener, a failed spawn (no java) is an uncaught 'error' event that kills the process.
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   for (;;) {
+    if (spawnError) throw new JavaMissingError(`${JAVA_MISSING} (${spawnError.message})`);
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is java installed?)`);
     try {
       await client.send(new DescribeTableCommand({ TableName: '__ready__' }));

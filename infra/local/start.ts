@@ -2,15 +2,53 @@
  * `npm start`: the local stack in the foreground. `--fresh` starts from empty data; PORT moves the API
  * (the local AWS endpoints take the next four ports). Ctrl-C or SIGTERM stops every child process.
  */
-import { resolve } from 'node:path';
-import { portsFrom, startLocalStack } from './stack';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { assertJavaRuns, JavaMissingError } from './dynamodb';
+import { assertPortsFree, PortInUseError } from './ports';
+import { type LocalStack, portsFrom, startLocalStack } from './stack';
 
 const fresh = process.argv.includes('--fresh');
 const apiPort = Number(process.env.PORT ?? 3000);
 const dir = process.env.LOCAL_STACK_DIR ?? '.local';
 
+/** The data directory cannot be made or written to. */
+class DataDirectoryError extends Error {}
+
+function assertWritableDirectory(path: string): void {
+  const probe = join(path, `.write-check-${process.pid}`);
+  try {
+    mkdirSync(path, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new DataDirectoryError(
+      `cannot write the data directory ${resolve(path)} (${reason}); fix its permissions, or choose another with LOCAL_STACK_DIR=<dir> npm start`,
+    );
+  }
+}
+
+/** What went wrong, said in one line with what to do, and a non-zero exit; a stack trace only for the unforeseen. */
+function failStart(error: unknown): never {
+  const foreseen = error instanceof PortInUseError || error instanceof JavaMissingError || error instanceof DataDirectoryError;
+  if (foreseen) process.stderr.write(`npm start: ${error.message}\n`);
+  else process.stderr.write(`npm start: the local stack did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
+
 const started = Date.now();
-const stack = await startLocalStack({ dir, ports: portsFrom(apiPort), fresh });
+const ports = portsFrom(apiPort);
+let stack: LocalStack;
+try {
+  // The foreseen failures are checked before anything starts, so none leaves a server running.
+  assertWritableDirectory(dir);
+  assertJavaRuns();
+  await assertPortsFree({ ...ports });
+  stack = await startLocalStack({ dir, ports, fresh });
+} catch (error) {
+  failStart(error);
+}
 const { info } = stack;
 
 process.stdout.write(
