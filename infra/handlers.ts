@@ -20,7 +20,14 @@ export const DBROLES_STATE_MACHINE = fileURLToPath(new URL('./statemachine/dbrol
 
 /** Each `${Substitution}` of the ASL document and the exported handler of the tasks bundle it names. */
 export const DBROLES_TASK_FUNCTIONS = {
-  ProvisionRoleFunctionArn: 'provisionRole',
+  ListTargetsFunctionArn: 'listTargets',
+  InspectTargetFunctionArn: 'inspectTarget',
+  LoginRoleFunctionArn: 'loginRole',
   RecordRoleFailureFunctionArn: 'recordRoleFailure',
+  GrantTargetFunctionArn: 'grantTarget',
+  RecordGrantFailureFunctionArn: 'recordGrantFailure',
   FinishJobFunctionArn: 'finishJob',
 } as const;
+
+/** The Tasks that reach the cluster through the Data API (and its master secret). */
+export const DBROLES_DATA_API_TASKS = ['ListTargetsFunctionArn', 'InspectTargetFunctionArn', 'LoginRoleFunctionArn', 'GrantTargetFunctionArn'] as const;

@@ -25,7 +25,7 @@ import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb/table';
 import { type HandlerGroup, routes, routesOfGroup } from '../functions/http/routes';
 import { LAMBDA_BUNDLING, LAMBDA_ESBUILD_ARGS } from './bundling';
-import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
+import { DBROLES_DATA_API_TASKS, DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
 import { executionEndedPattern, tagChangePattern } from '../functions/adapters/eventbridge/rules';
 import type { DeploymentSettings } from './settings';
 
@@ -288,7 +288,7 @@ export class DbAccessStack extends Stack {
         return [substitution, fn] as const;
       }),
     ) as Record<keyof typeof DBROLES_TASK_FUNCTIONS, NodejsFunction>;
-    this.grantDataApi(tasks.ProvisionRoleFunctionArn, settings);
+    for (const task of DBROLES_DATA_API_TASKS) this.grantDataApi(tasks[task], settings);
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     bus.grantPutEventsTo(tasks.FinishJobFunctionArn);
 

@@ -11,14 +11,24 @@ import { eventBridgeClient } from '../adapters/eventbridge/client';
 import { EventBridgeJobEvents } from '../adapters/eventbridge/publisher';
 import { HttpVaultWriter } from '../adapters/vault';
 import { jobCredentialsWriter } from '../core/dbroles/credentials';
-import { type FinishInput, type JobRoleFailureInput, type JobRoleTaskInput, jobTasks } from '../core/dbroles/tasks';
+import { jobEngineFor } from '../core/dbroles/engines';
+import {
+  type FinishInput,
+  type GrantFailureInput,
+  type GrantTaskInput,
+  type JobInput,
+  type JobRoleFailureInput,
+  type JobRoleTaskInput,
+  jobTasks,
+  type TargetTaskInput,
+} from '../core/dbroles/tasks';
 import { ResourceService } from '../core/resources/use-cases';
 
 /**
  * The Task functions of the DB role job workflow: one bundle, one exported handler per Task, as the
  * ASL's substitutions name them (infra/handlers.ts). The three share the job store and are deployed
  * and versioned together with the state machine; what only one of them uses is built on its first
- * call (the Data API client in provisionRole, EventBridge in finishJob), so the others never build it.
+ * call (the Data API client in the Tasks that reach the cluster, EventBridge in finishJob), so the others never build it.
  */
 const store = new DynamoDbJobStore(dynamodbDocumentClient(), config.tableName);
 const resources = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
@@ -27,13 +37,18 @@ const vault = config.vaultAddress ? new HttpVaultWriter(config.vaultAddress, con
 const tasks = jobTasks({
   store,
   // The task retries a few times itself; longer outages are the workflow's Retry (with backoff).
-  sqlFor: (target) => new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 }),
+  engineFor: (target) =>
+    jobEngineFor(target.engine, new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 })),
   storeCredentials: jobCredentialsWriter(resources, vault),
   // The EventBridge client is built by the first finished job that publishes, never by the other Tasks.
   events: { publish: (event) => new EventBridgeJobEvents(eventBridgeClient(), config.eventBusName).publish(event) },
   log,
 });
 
-export const provisionRole: Handler<JobRoleTaskInput> = (input) => tasks.provisionRole(input);
+export const listTargets: Handler<JobInput> = (input) => tasks.listTargets(input);
+export const inspectTarget: Handler<TargetTaskInput> = (input) => tasks.inspectTarget(input);
+export const loginRole: Handler<JobRoleTaskInput> = (input) => tasks.loginRole(input);
 export const recordRoleFailure: Handler<JobRoleFailureInput> = (input) => tasks.recordRoleFailure(input);
+export const grantTarget: Handler<GrantTaskInput> = (input) => tasks.grantTarget(input);
+export const recordGrantFailure: Handler<GrantFailureInput> = (input) => tasks.recordGrantFailure(input);
 export const finishJob: Handler<FinishInput> = (input) => tasks.finishJob(input);

@@ -86,22 +86,27 @@ describe('the local Step Functions answers as the service does', () => {
     expect(events.every((event) => (event.previousEventId ?? -1) >= 0 && (event.previousEventId ?? 0) < (event.id ?? 0))).toBe(true);
     expect(events.some((event) => 'details' in event)).toBe(false);
     expect(events[0]).toMatchObject({ type: 'ExecutionStarted', previousEventId: 0, executionStartedEventDetails: { input: described.input, roleArn: expect.stringMatching(/^arn:aws:iam::/) } });
-    expect(types.slice(1, 3)).toEqual(['MapStateEntered', 'MapStateStarted']);
-    expect(events[2]?.mapStateStartedEventDetails).toEqual({ length: 3 });
+    expect(types.slice(1, 6)).toEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited']);
+    expect(events[1]?.stateEnteredEventDetails?.name).toBe('ListTargets');
+    const databases = JSON.parse(events[4]?.lambdaFunctionSucceededEventDetails?.output ?? '[]') as string[];
+    expect(databases).toContain('postgres');
+    const mapStarts = events.filter((event) => event.type === 'MapStateStarted').map((event) => event.mapStateStartedEventDetails?.length);
+    expect(mapStarts).toEqual([databases.length, 3, databases.length]);
 
     const iterations = events.filter((event) => event.type === 'MapIterationStarted');
-    expect(iterations.map((event) => event.mapIterationStartedEventDetails)).toEqual(expect.arrayContaining([0, 1, 2].map((index) => ({ name: 'ProvisionRoles', index }))));
-    for (const iteration of iterations) {
+    expect(iterations.map((event) => event.mapIterationStartedEventDetails)).toEqual(expect.arrayContaining([0, 1, 2].map((index) => ({ name: 'LoginRoles', index }))));
+    for (const iteration of iterations.filter((event) => event.mapIterationStartedEventDetails?.name === 'LoginRoles')) {
       const following = lineFrom(events, iteration);
-      // The last iteration to end is followed by the Map's own end.
       const line = following.slice(0, following.findIndex((event) => event.type === 'MapIterationSucceeded') + 1);
       expect(line.map((event) => event.type)).toEqual(['MapIterationStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited', 'MapIterationSucceeded']);
       const [, entered, scheduled, , succeeded] = line;
-      expect(entered?.stateEnteredEventDetails?.name).toBe('ProvisionRole');
-      expect(scheduled?.lambdaFunctionScheduledEventDetails).toMatchObject({ resource: expect.stringMatching(/^arn:aws:lambda:[\w-]+:\d{12}:function:/), timeoutInSeconds: 300 });
+      expect(entered?.stateEnteredEventDetails?.name).toBe('LoginRole');
+      expect(scheduled?.lambdaFunctionScheduledEventDetails).toMatchObject({ resource: expect.stringMatching(/^arn:aws:lambda:[\w-]+:\d{12}:function:/), timeoutInSeconds: 60 });
       expect(JSON.parse(scheduled?.lambdaFunctionScheduledEventDetails?.input ?? '{}')).toMatchObject({ user_role: expect.stringMatching(/^hoop_/) });
-      expect(JSON.parse(succeeded?.lambdaFunctionSucceededEventDetails?.output ?? '{}')).toMatchObject({ status: 'completed' });
+      expect(JSON.parse(succeeded?.lambdaFunctionSucceededEventDetails?.output ?? '{}')).toMatchObject({ status: 'ready' });
     }
+    const grants = iterations.filter((event) => event.mapIterationStartedEventDetails?.name === 'GrantTargets');
+    expect(grants).toHaveLength(databases.length);
     expect(types.slice(-8)).toEqual(['MapStateSucceeded', 'MapStateExited', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
     expect(events.at(-1)?.executionSucceededEventDetails?.output).toBe(described.output);
 
@@ -110,8 +115,8 @@ describe('the local Step Functions answers as the service does', () => {
     expect(reversed.at(-1)?.executionStartedEventDetails).toEqual({ inputDetails: { truncated: false }, roleArn: expect.any(String) });
   });
 
-  it('records a caught failure: LambdaFunctionFailed with the function error as Lambda reports it, the Task exits and RecordRoleFailure runs', async () => {
-    // Prepare: the next Data API call fails for good
+  it('records a caught failure: LambdaFunctionFailed with the function error as Lambda reports it, the Task exits and FinishJob runs', async () => {
+    // Prepare: the next Data API call (the listing of the databases) fails for good
     await injectDataApiFaults(cluster.secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501');
 
     // Act
@@ -127,8 +132,8 @@ describe('the local Step Functions answers as the service does', () => {
     const after = lineFrom(events, failed[0] as HistoryEvent).map((event) => [event.type, event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name]);
     expect(after.slice(0, 3)).toEqual([
       ['LambdaFunctionFailed', undefined],
-      ['TaskStateExited', 'ProvisionRole'],
-      ['TaskStateEntered', 'RecordRoleFailure'],
+      ['TaskStateExited', 'ListTargets'],
+      ['TaskStateEntered', 'FinishJob'],
     ]);
   });
 
@@ -153,9 +158,9 @@ describe('the local Step Functions answers as the service does', () => {
     // Assess
     expect(machines.stateMachines).toEqual([expect.objectContaining({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: 'local-dbroles', type: 'STANDARD', creationDate: expect.any(Date) })]);
     expect(machine).toMatchObject({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: 'local-dbroles', status: 'ACTIVE', type: 'STANDARD', roleArn: expect.any(String) });
-    const definition = JSON.parse(machine.definition ?? '{}') as { States: { ProvisionRoles: { Type: string; ItemProcessor: { States: { ProvisionRole: { Resource: string } } } } } };
-    expect(definition.States.ProvisionRoles.Type).toBe('Map');
-    expect(definition.States.ProvisionRoles.ItemProcessor.States.ProvisionRole.Resource).toMatch(/^arn:aws:lambda:/);
+    const definition = JSON.parse(machine.definition ?? '{}') as { States: { GrantTargets: { Type: string; ItemProcessor: { States: { GrantTarget: { Resource: string } } } } } };
+    expect(definition.States.GrantTargets.Type).toBe('Map');
+    expect(definition.States.GrantTargets.ItemProcessor.States.GrantTarget.Resource).toMatch(/^arn:aws:lambda:/);
     expect(listed).toContain(executionArn);
     const dates = (newest.executions ?? []).map((execution) => execution.startDate?.getTime() ?? 0);
     expect(dates).toEqual([...dates].sort((a, b) => b - a));

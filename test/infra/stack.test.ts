@@ -104,7 +104,8 @@ describe('DbAccessStack', () => {
     expect(Object.keys(functions)).toHaveLength(groups.length + 1);
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', groups.length + 1 + 4);
+    // And the workflow's Task functions, and the execution-ended target.
+    template.resourceCountIs('AWS::Lambda::Function', groups.length + 1 + Object.keys(DBROLES_TASK_FUNCTIONS).length + 1);
     const tableName = { Ref: logicalId(stack.table.node.defaultChild as CfnElement) };
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(fn).toMatchObject({
@@ -205,7 +206,7 @@ describe('DbAccessStack', () => {
     // Every function, the API's access log and the workflow.
 
     // Assess
-    expect(Object.keys(logGroups)).toHaveLength(groups.length + 1 + 4 + 2);
+    expect(Object.keys(logGroups)).toHaveLength(groups.length + 1 + Object.keys(DBROLES_TASK_FUNCTIONS).length + 1 + 2);
     for (const logGroup of Object.values(logGroups)) expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 14 } });
     const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stages).toHaveLength(1);
@@ -261,7 +262,7 @@ describe('DbAccessStack', () => {
     expect(machine.Properties).toMatchObject({
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
       TracingConfiguration: { Enabled: true },
-      DefinitionSubstitutions: { ProvisionRoleFunctionArn: expect.anything(), RecordRoleFailureFunctionArn: expect.anything(), FinishJobFunctionArn: expect.anything() },
+      DefinitionSubstitutions: Object.fromEntries(Object.keys(DBROLES_TASK_FUNCTIONS).map((substitution) => [substitution, expect.anything()])),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Threshold: 1 });
   });
@@ -285,7 +286,10 @@ describe('DbAccessStack', () => {
     const actions = (id: string) => statementsOf(id).flatMap((statement) => [statement.Action].flat());
 
     // Assess
-    expect(actions('dbroles-provisionRole')).toEqual(expect.arrayContaining(['rds-data:ExecuteStatement', 'secretsmanager:GetSecretValue']));
+    for (const task of ['listTargets', 'inspectTarget', 'loginRole', 'grantTarget']) {
+      expect(actions(`dbroles-${task}`)).toEqual(expect.arrayContaining(['rds-data:ExecuteStatement', 'secretsmanager:GetSecretValue']));
+    }
+    for (const task of ['recordRoleFailure', 'recordGrantFailure']) expect(actions(`dbroles-${task}`).some((action) => action.startsWith('rds-data:'))).toBe(false);
     expect(actions('dbroles-finishJob')).toContain('events:PutEvents');
     expect(actions('dbroles-finishJob').some((action) => action.startsWith('rds-data:'))).toBe(false);
     expect(actions('dbroles')).toEqual(expect.arrayContaining(['states:StartExecution', 'rds:DescribeDBClusters']));

@@ -142,9 +142,14 @@ export async function dataApiCalls(secretArn: string): Promise<number> {
   return answer.execute_calls;
 }
 
-/** The next `count` ExecuteStatement calls made with this secret fail with this AWS error. */
-export async function injectDataApiFaults(secretArn: string, count: number, errorType: string, message?: string): Promise<void> {
-  await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, count, error_type: errorType, message });
+/** The next `count` ExecuteStatement calls made with this secret (after `skip` of them) fail with this AWS error. */
+export async function injectDataApiFaults(secretArn: string, count: number, errorType: string, message?: string, skip = 0): Promise<void> {
+  await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, count, skip, error_type: errorType, message });
+}
+
+/** Disarms whatever fault or stall is left for this secret. */
+export async function clearDataApiFaults(secretArn: string): Promise<void> {
+  await controlDataApi('POST', '/_local/faults', { secret_arn: secretArn, count: 0 });
 }
 
 export interface DataApiStall {

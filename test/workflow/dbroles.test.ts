@@ -4,6 +4,7 @@ import { apiAs, itemsOfOrg, newOrg } from '../support/api';
 import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { allHandlerLogs } from '../support/logs';
 import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, runAs, tryQuery } from '../support/postgres';
+import { JOB_DATABASES_SQL } from '../../functions/core/postgres/catalog';
 import { type Api, executions, type Job, localOrigin, revealSecret, sendTagChange, startJob as startJobOf, waitForJob as waitForJobOf } from './jobs';
 
 const AWKWARD = [`Weird "Schema"`, 'semi;colon', 'ünï cödé'];
@@ -25,6 +26,16 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     const password = (await revealSecret(admin, cluster.cluster_id, `${role}_${cluster.cluster_id}`))['envvar:PASS'] ?? '';
     passwords.push(password);
     return password;
+  };
+
+  /** How many databases a job on the cluster lists (as its first Task does). */
+  const countJobDatabases = async () => {
+    const client = await masterClient('postgres', cluster);
+    try {
+      return (await client.query(JOB_DATABASES_SQL)).rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
   };
 
   /** Every privilege the job roles hold on the job test's databases: what a second run must not change. */
@@ -154,9 +165,9 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   });
 
   it('retries a transient Data API error in the workflow, and the job completes', async () => {
-    // Prepare: every role's first call fails more often than the task retries by itself (3 attempts
-    // each, 3 roles), so the workflow's Retry must act; the faults run out after a few rounds.
-    await injectDataApiFaults(cluster.secret_arn, 20, 'DatabaseResumingException');
+    // Prepare: the first call (the listing of the databases) fails more often than the Task retries
+    // by itself (3 attempts), so the workflow's Retry must act; the faults run out after a few rounds.
+    await injectDataApiFaults(cluster.secret_arn, 10, 'DatabaseResumingException');
 
     // Act
     const id = await startJob();
@@ -173,8 +184,10 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
   });
 
   it('fails the role that meets a permanent error, and the job with it, with their messages', async () => {
-    // Prepare: the next Data API call fails for good (a database error is never retried)
-    await injectDataApiFaults(cluster.secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501');
+    // Prepare: the first login's call fails for good (a database error is never retried). Before it
+    // come the listing of the databases and one inspection of each.
+    const listed = await countJobDatabases();
+    await injectDataApiFaults(cluster.secret_arn, 1, 'DatabaseErrorException', 'ERROR: permission denied for database postgres; SQLState: 42501', 1 + listed);
 
     // Act
     const id = await startJob();

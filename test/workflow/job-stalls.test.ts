@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apiAs, newOrg } from '../support/api';
 import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { allHandlerLogs } from '../support/logs';
-import { stallDataApi } from '../support/postgres';
+import { clearDataApiFaults, stallDataApi } from '../support/postgres';
 import { type Api, startJob, waitForJob } from './jobs';
 
 describe('a DB role job whose database stalls', () => {
@@ -16,8 +16,8 @@ describe('a DB role job whose database stalls', () => {
   });
 
   it('ends failed with a clear message, not SDK text, and frees the cluster', async () => {
-    // Prepare: every call of every role (3 roles × 3 attempts) waits longer than the Data API
-    // timeout of the test stack (10 s), as a database that stopped answering would.
+    // Prepare: every call waits longer than the Data API timeout of the test stack (10 s), as a
+    // database that stopped answering would.
     await stallDataApi(cluster.secret_arn, { count: 9, delayMs: 12_000 });
 
     // Act
@@ -34,6 +34,7 @@ describe('a DB role job whose database stalls', () => {
       .filter((line) => line.includes(id));
     expect(logged.join('\n')).not.toMatch(/@smithy|node-http-handler/);
     // The lock was released: the next job runs once the database answers again.
+    await clearDataApiFaults(cluster.secret_arn);
     expect((await waitForJob(admin, await startJob(admin, { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'stall-' }))).status.phase).toBe('completed');
   }, 90_000);
 });

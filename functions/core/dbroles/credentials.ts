@@ -1,7 +1,6 @@
 import { type ConnectionInput, type ConnectionRecord, type ResourceRecord, revealSecretValue } from '../resources/model';
 import { JOB_ROLES, type JobRole, type JobTarget, jobRoleSuffix, VAULT_KEYS } from './model';
-import type { ServiceCredentialsStore, VaultKv2Writer } from './ports';
-import type { JobRoleCredentialsWriter } from './provision-role';
+import type { JobRoleCredentialsWriter, ServiceCredentialsStore, VaultKv2Writer } from './ports';
 
 export const DBROLES_MANAGER = 'dbroles';
 

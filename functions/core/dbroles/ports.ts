@@ -1,5 +1,5 @@
 import type { ResourceService } from '../resources/use-cases';
-import type { DbRoleJob, JobPhase, JobRecord, JobRoleResult, JobTarget, JOB_FINISHED } from './model';
+import type { DbRoleJob, JobPhase, JobRecord, JobRole, JobRoleResult, JobTarget, JOB_FINISHED } from './model';
 
 /** The job holding a cluster's lock, and since when. */
 export interface LockHolder {
@@ -106,6 +106,9 @@ export interface VaultKv2Writer {
  * connections: the resources feature's use case, which alone knows how a resource changes.
  */
 export type ServiceCredentialsStore = Pick<ResourceService, 'upsertServiceConnections'>;
+
+/** Keeps a new password where users will find it, before the database is told about it. */
+export type JobRoleCredentialsWriter = (target: JobTarget, jobRole: JobRole, credentials: { password: string; database: string }) => Promise<void>;
 
 /** What subscribers of a job with `send-webhook` receive. */
 export interface JobFinishedEvent {

@@ -174,3 +174,13 @@ SELECT s.nspname AS name, current_user AS master,
   (SELECT json_agg(o.owner ORDER BY o.owner)::text FROM owners o WHERE o.schema_oid = s.oid AND o.owner NOT LIKE 'pg\\_%') AS owners,
   (SELECT json_object_agg(o.owner, ${accessTo('o.owner')})::text FROM owners o WHERE o.schema_oid = s.oid) AS access
 FROM schemas s ORDER BY s.nspname`;
+
+/**
+ * JOB_SCHEMAS_SQL with, on every row, a fingerprint of the whole answer: a job builds its grants
+ * from this read, then checks under the lock that the fingerprint is unchanged before it runs them.
+ */
+export const JOB_SCHEMAS_FINGERPRINT_SQL = `
+WITH job_schemas AS (${JOB_SCHEMAS_SQL})
+SELECT s.*, f.fingerprint
+FROM job_schemas s, (SELECT md5(string_agg(j::text, ',' ORDER BY j.name)) AS fingerprint FROM job_schemas j) f
+ORDER BY s.name`;

@@ -63,6 +63,9 @@ async function runStatement(client: pg.ClientBase, statement: BoundStatement): P
   return { fields: result.fields ?? [], rows: result.rows, command: result.command, rowCount: result.rowCount ?? 0 };
 }
 
+/** Databases with a pool of open sessions at once, across all servers. */
+const MAX_POOLS = 20;
+
 export async function startLocalDataApi(options: LocalDataApiOptions): Promise<LocalDataApi> {
   const secrets = new Map(Object.entries(options.secrets));
   const clusters = new Map(Object.entries(options.clusters));
@@ -89,14 +92,31 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     types: RAW_TEXT,
   });
 
+  /**
+   * One pool per database keeps idle sessions open: a job fanning out over hundreds of databases
+   * would use up the server's connections (the service's proxy never does). Past MAX_POOLS, the
+   * least recently used pools close; a session in use ends when it is released.
+   */
+  const closeLeastRecentPools = () => {
+    for (const [key, pool] of pools) {
+      if (pools.size < MAX_POOLS) break;
+      pools.delete(key);
+      pool.end().catch(() => undefined);
+    }
+  };
+
   const pooledClient = async (login: ServerLogin, database: string): Promise<pg.PoolClient> => {
     const key = JSON.stringify([login.host, login.port, login.username, database]);
     let pool = pools.get(key);
-    if (!pool) {
+    if (pool) {
+      // Most recently used last: the pools to close first are at the front.
+      pools.delete(key);
+    } else {
       pool = new pg.Pool({ ...connectionConfig(login, database), max: 8, idleTimeoutMillis: 10_000 });
       pool.on('error', () => {});
-      pools.set(key, pool);
+      closeLeastRecentPools();
     }
+    pools.set(key, pool);
     try {
       return await pool.connect();
     } catch (error) {

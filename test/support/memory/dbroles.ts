@@ -1,4 +1,4 @@
-import type { JobRoleCredentialsWriter } from '../../../functions/core/dbroles/provision-role';
+import type { JobEngine } from '../../../functions/core/dbroles/engine';
 import { ConflictError, NotFoundError } from '../../../functions/core/errors';
 import type { Log, LogFields } from '../../../functions/core/log';
 import { CLUSTER_OWNED_MESSAGE, failRunning, type JobRecord, type JobRole, type JobRoleResult, type JobTarget } from '../../../functions/core/dbroles/model';
@@ -11,12 +11,11 @@ import type {
   JobEnd,
   JobEventPublisher,
   JobFinishedEvent,
+  JobRoleCredentialsWriter,
   JobStore,
   JobWorkflow,
   LockHolder,
 } from '../../../functions/core/dbroles/ports';
-import { JOB_DATABASES_SQL } from '../../../functions/core/postgres/catalog';
-import type { SqlPort, SqlTransaction } from '../../../functions/core/postgres/sql-port';
 
 interface Lock {
   job_id?: string;
@@ -206,26 +205,41 @@ export function recordingCredentials(): JobRoleCredentialsWriter & { written: { 
   return Object.assign(writer, { written });
 }
 
+/** What a memory engine was asked to do, in order. */
+export type EngineCall = ['listTargets'] | ['inspect', string] | ['login', JobRole] | ['grant', string, readonly JobRole[]];
+
 /**
- * A cluster with one database (`postgres`) and no schemas, for tests about a job's outcome, not its
- * SQL (SQL runs on real PostgreSQL in test/workflow): every statement succeeds unless `failWith` is
- * given, which the first query throws.
+ * An engine whose cluster has the given databases, for tests about a job's outcome, not its SQL (SQL
+ * runs on real PostgreSQL in test/workflow): it records each call and succeeds, unless `failWith`
+ * is given for that method, which it then throws.
  */
-export function oneDatabaseSql(failWith?: Error): SqlPort & { statements: string[] } {
-  const statements: string[] = [];
-  const rows = <Row>(sql: string): Row[] => {
-    if (failWith) throw failWith;
-    if (sql === JOB_DATABASES_SQL) return [{ name: 'postgres' }] as Row[];
-    if (sql.includes('FROM pg_roles')) return [{ found: false }] as Row[];
-    return [];
+export function memoryEngine(options: { databases?: string[]; failWith?: Partial<Record<'listTargets' | 'inspect' | 'login' | 'grant', Error>> } = {}): JobEngine & { calls: EngineCall[] } {
+  const databases = options.databases ?? ['postgres'];
+  const calls: EngineCall[] = [];
+  const fail = (method: keyof NonNullable<typeof options.failWith>) => {
+    const error = options.failWith?.[method];
+    if (error) throw error;
   };
-  const transaction: SqlTransaction = {
-    query: async <Row>(sql: string) => rows<Row>(sql),
-    execute: async (sql) => {
-      statements.push(sql);
+  return {
+    calls,
+    listTargets: async () => {
+      calls.push(['listTargets']);
+      fail('listTargets');
+      return databases;
     },
-    commit: async () => {},
-    rollback: async () => {},
+    inspect: async (database) => {
+      calls.push(['inspect', database]);
+      fail('inspect');
+    },
+    login: async (jobRole) => {
+      calls.push(['login', jobRole]);
+      fail('login');
+    },
+    grant: async (database, jobRoles) => {
+      calls.push(['grant', database, jobRoles]);
+      fail('grant');
+      return { statements: jobRoles.length };
+    },
+    credentialsDatabase: (targets) => targets[0] ?? 'postgres',
   };
-  return { statements, query: async <Row>(_database: string, sql: string) => rows<Row>(sql), begin: async () => transaction };
 }

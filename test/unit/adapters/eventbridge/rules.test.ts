@@ -46,14 +46,27 @@ describe('matchesPattern', () => {
 });
 
 describe('the DB role workflow definition', () => {
-  it('is valid ASL (JSONPath), with the three roles mapped at bounded concurrency and a catch-all', () => {
+  it('is valid ASL (JSONPath): it fans out over the databases and the three roles at bounded concurrency, every Task retried and every failure caught', () => {
     const definition = JSON.parse(readFileSync(DBROLES_STATE_MACHINE, 'utf8'));
     const { isValid, errors } = aslValidator(definition);
     expect(errors).toEqual([]);
     expect(isValid).toBe(true);
     expect(definition.QueryLanguage).toBeUndefined();
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
-    expect(definition.States.ProvisionRoles).toMatchObject({ Type: 'Map', MaxConcurrency: 3, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FinishJob' }] });
-    expect(definition.States.ProvisionRoles.ItemProcessor.States.ProvisionRole.Retry[0].ErrorEquals).toContain('DataApiTransientError');
+    const caught = { Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FinishJob' }] };
+    expect(definition.States.ListTargets).toMatchObject({ Type: 'Task', ...caught });
+    expect(definition.States.InspectTargets).toMatchObject({ Type: 'Map', ItemsPath: '$.targets', MaxConcurrency: 10, ...caught });
+    expect(definition.States.LoginRoles).toMatchObject({ Type: 'Map', ItemsPath: '$.roles', MaxConcurrency: 3, ...caught });
+    expect(definition.States.GrantTargets).toMatchObject({ Type: 'Map', ItemsPath: '$.targets', MaxConcurrency: 10, ...caught });
+    const tasks = [
+      definition.States.ListTargets,
+      definition.States.InspectTargets.ItemProcessor.States.InspectTarget,
+      definition.States.LoginRoles.ItemProcessor.States.LoginRole,
+      definition.States.GrantTargets.ItemProcessor.States.GrantTarget,
+    ];
+    for (const task of tasks) {
+      expect(task.Retry[0].ErrorEquals).toContain('DataApiTransientError');
+      expect(task.TimeoutSeconds).toBeLessThanOrEqual(120);
+    }
   });
 });

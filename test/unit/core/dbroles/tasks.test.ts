@@ -1,65 +1,93 @@
 import { describe, expect, it } from 'vitest';
 import { executionEndedTask } from '../../../../functions/core/dbroles/execution-ended';
-import { JOB_FINISHED, type JobRecord, PHASE_MESSAGES } from '../../../../functions/core/dbroles/model';
-import { DataApiTransientError, failureMessage, jobTasks, RoleProvisioningError } from '../../../../functions/core/dbroles/tasks';
-import { SqlExecutionError, type SqlPort } from '../../../../functions/core/postgres/sql-port';
+import { JOB_FINISHED, type JobRecord, type JobRole, PHASE_MESSAGES } from '../../../../functions/core/dbroles/model';
+import { DataApiTransientError, failureMessage, type JobRoleLogin, jobTasks, RoleProvisioningError } from '../../../../functions/core/dbroles/tasks';
+import type { JobEngine } from '../../../../functions/core/dbroles/engine';
+import { SqlExecutionError } from '../../../../functions/core/postgres/sql-port';
 import { runningJob } from '../../../support/contracts/job-store';
-import { MemoryEvents, MemoryJobStore, oneDatabaseSql, recordingCredentials, recordingLog } from '../../../support/memory/dbroles';
+import { MemoryEvents, MemoryJobStore, memoryEngine, recordingCredentials, recordingLog } from '../../../support/memory/dbroles';
 
 const ORG = 'org-a';
 const CLUSTER = 'arn:aws:rds:eu-west-1:123456789012:cluster:orders';
 const NOW = new Date('2030-01-01T00:05:00.000Z');
 
 /** The Tasks over in-memory ports, with one running job that holds its cluster's lock. */
-async function tasksOf(options: { sql?: SqlPort; sendWebhook?: boolean } = {}) {
+async function tasksOf(options: { engine?: JobEngine & { calls: unknown[] }; sendWebhook?: boolean } = {}) {
   const store = new MemoryJobStore();
   const record = runningJob(ORG, CLUSTER);
   record.target.send_webhook = options.sendWebhook ?? false;
   await store.createWithLock(record, { clusterArn: CLUSTER, until: '2030-01-01T00:15:00.000Z', now: '2030-01-01T00:00:00.000Z' });
   const events = new MemoryEvents();
   const credentials = recordingCredentials();
-  const sql = options.sql ?? oneDatabaseSql();
+  const engine = options.engine ?? memoryEngine();
   const log = recordingLog();
-  const tasks = jobTasks({ store, sqlFor: () => sql, storeCredentials: credentials, events, log, now: () => NOW });
+  const tasks = jobTasks({ store, engineFor: () => engine, storeCredentials: credentials, events, log, now: () => NOW });
   const job = record.target;
   const stored = async () => ((await store.get(ORG, job.job_id)) as JobRecord).job;
-  return { tasks, store, events, credentials, job, stored, log };
+  return { tasks, store, events, credentials, job, stored, log, engine };
 }
 
 /** The error Step Functions catches from a Lambda Task that threw. */
 const lambdaError = (name: string, message: string) => ({ Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message }) });
 
-describe('provisionRole', () => {
-  it('stores the credentials, then records the job role completed and nothing else', async () => {
+const ready = (...jobRoles: JobRole[]): JobRoleLogin[] => jobRoles.map((jobRole) => ({ user_role: jobRole, status: 'ready' }));
+
+describe('listTargets and inspectTarget', () => {
+  it("answers the engine's targets, and inspects one target per call", async () => {
     // Prepare
-    const { tasks, credentials, job, stored } = await tasksOf();
+    const engine = memoryEngine({ databases: ['app', 'postgres'] });
+    const { tasks, job } = await tasksOf({ engine });
 
     // Act
-    const answer = await tasks.provisionRole({ job, user_role: 'hoop_rw' });
+    const targets = await tasks.listTargets({ job });
+    const inspected = await tasks.inspectTarget({ job, target: 'app' });
 
     // Assess
-    expect(answer).toEqual({ user_role: 'hoop_rw', status: 'completed' });
-    expect(credentials.written).toEqual([{ jobRole: 'hoop_rw', database: 'postgres' }]);
-    const { status } = await stored();
-    expect(status.phase).toBe('running');
-    expect(status.result.map((result) => [result.user_role, result.status, result.completed_at])).toEqual([
-      ['hoop_ro', 'running', null],
-      ['hoop_rw', 'completed', NOW.toISOString()],
-      ['hoop_ddl', 'running', null],
-    ]);
+    expect(targets).toEqual(['app', 'postgres']);
+    expect(inspected).toEqual({ target: 'app' });
+    expect(engine.calls).toEqual([['listTargets'], ['inspect', 'app']]);
+  });
+
+  it('fails the inspection with the reason the engine gives, for the workflow to fail the job', async () => {
+    // Prepare
+    const engine = memoryEngine({ failWith: { inspect: new Error('the provisioning user "master" cannot act for role "owner"') } });
+    const { tasks, job, stored } = await tasksOf({ engine });
+
+    // Act
+    const inspecting = tasks.inspectTarget({ job, target: 'postgres' });
+
+    // Assess
+    await expect(inspecting).rejects.toThrow(RoleProvisioningError);
+    await expect(inspecting).rejects.toThrow('cannot act for role "owner"');
+    expect((await stored()).status.result.every((result) => result.status === 'running')).toBe(true);
+  });
+});
+
+describe('loginRole', () => {
+  it('stores the credentials, naming the database the engine picks, then logs in the job role, recording nothing yet', async () => {
+    // Prepare
+    const { tasks, credentials, job, stored, engine } = await tasksOf();
+
+    // Act
+    const answer = await tasks.loginRole({ job, user_role: 'hoop_rw', targets: ['orders', 'postgres'] });
+
+    // Assess
+    expect(answer).toEqual({ user_role: 'hoop_rw', status: 'ready' });
+    expect(credentials.written).toEqual([{ jobRole: 'hoop_rw', database: 'orders' }]);
+    expect(engine.calls).toEqual([['login', 'hoop_rw']]);
+    expect((await stored()).status.result.map((result) => result.status)).toEqual(['running', 'running', 'running']);
   });
 
   it('turns a Data API error that surely did not run into DataApiTransientError, for the workflow to retry', async () => {
     // Prepare
-    const { tasks, job, stored } = await tasksOf({ sql: oneDatabaseSql(new SqlExecutionError('the cluster is resuming', undefined, true)) });
+    const { tasks, job } = await tasksOf({ engine: memoryEngine({ failWith: { login: new SqlExecutionError('the cluster is resuming', undefined, true) } }) });
 
     // Act
-    const provisioning = tasks.provisionRole({ job, user_role: 'hoop_ro' });
+    const login = tasks.loginRole({ job, user_role: 'hoop_ro', targets: ['postgres'] });
 
     // Assess
-    await expect(provisioning).rejects.toThrow(DataApiTransientError);
-    await expect(provisioning).rejects.toThrow('the cluster is resuming');
-    expect((await stored()).status.result[0]?.status).toBe('running');
+    await expect(login).rejects.toThrow(DataApiTransientError);
+    await expect(login).rejects.toThrow('the cluster is resuming');
   });
 
   it.each([
@@ -67,30 +95,65 @@ describe('provisionRole', () => {
     ['any other error', new Error(`could not store SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy for PASSWORD 'hunter2'`)],
   ])('turns %s into RoleProvisioningError, its secrets redacted', async (_case, failure) => {
     // Prepare
-    const { tasks, job, stored } = await tasksOf({ sql: oneDatabaseSql(failure) });
+    const { tasks, job } = await tasksOf({ engine: memoryEngine({ failWith: { login: failure } }) });
 
     // Act
-    const provisioning = tasks.provisionRole({ job, user_role: 'hoop_ddl' });
+    const login = tasks.loginRole({ job, user_role: 'hoop_ddl', targets: ['postgres'] });
 
     // Assess
-    await expect(provisioning).rejects.toThrow(RoleProvisioningError);
-    await expect(provisioning).rejects.toThrow("PASSWORD '[redacted]'");
-    await expect(provisioning).rejects.not.toThrow(/hunter2|c2VydmVy/);
-    expect((await stored()).status.result[2]?.status).toBe('running');
+    await expect(login).rejects.toThrow(RoleProvisioningError);
+    await expect(login).rejects.toThrow("PASSWORD '[redacted]'");
+    await expect(login).rejects.not.toThrow(/hunter2|c2VydmVy/);
   });
 
   it('logs why a job role failed, under a field the logger keeps, secrets redacted', async () => {
     // Prepare
-    const { tasks, job, log } = await tasksOf({ sql: oneDatabaseSql(new SqlExecutionError(`permission denied for schema app; PASSWORD 'hunter2'`, '42501', false)) });
+    const { tasks, job, log } = await tasksOf({ engine: memoryEngine({ failWith: { login: new SqlExecutionError(`permission denied to create role; PASSWORD 'hunter2'`, '42501', false) } }) });
 
     // Act
-    await tasks.provisionRole({ job, user_role: 'hoop_rw' }).catch(() => undefined);
+    await tasks.loginRole({ job, user_role: 'hoop_rw', targets: ['postgres'] }).catch(() => undefined);
 
     // Assess: Powertools keeps `message` for the entry's own text and drops a field of that name
     const entry = log.entries.find((candidate) => candidate.message === 'role provisioning failed');
     expect(entry?.level).toBe('warn');
-    expect(entry?.fields).toMatchObject({ job_id: job.job_id, role: 'hoop_rw', reason: expect.stringContaining('permission denied for schema app') });
+    expect(entry?.fields).toMatchObject({ job_id: job.job_id, role: 'hoop_rw', reason: expect.stringContaining('permission denied to create role') });
     expect(JSON.stringify(entry)).not.toContain('hunter2');
+  });
+});
+
+describe('grantTarget and recordGrantFailure', () => {
+  it('grants only the job roles whose login is ready, in one engine call for the target', async () => {
+    // Prepare
+    const { tasks, job, engine } = await tasksOf();
+
+    // Act
+    const answer = await tasks.grantTarget({ job, target: 'orders', logins: [...ready('hoop_ro'), { user_role: 'hoop_rw', status: 'failed' }, ...ready('hoop_ddl')] });
+
+    // Assess
+    expect(answer).toEqual({ target: 'orders', statements: 2 });
+    expect(engine.calls).toEqual([['grant', 'orders', ['hoop_ro', 'hoop_ddl']]]);
+  });
+
+  it("fails every ready job role of a target whose grants failed, naming the target, and leaves the others' outcome as it was", async () => {
+    // Prepare
+    const { tasks, job, stored } = await tasksOf();
+    await tasks.recordRoleFailure({ job, user_role: 'hoop_rw', error: lambdaError('RoleProvisioningError', 'login failed') });
+
+    // Act
+    const answer = await tasks.recordGrantFailure({
+      job,
+      target: 'orders',
+      logins: [...ready('hoop_ro'), { user_role: 'hoop_rw', status: 'failed' }, ...ready('hoop_ddl')],
+      error: lambdaError('RoleProvisioningError', "permission denied for schema app; PASSWORD 'hunter2'"),
+    });
+
+    // Assess
+    expect(answer).toEqual({ target: 'orders', status: 'failed' });
+    expect((await stored()).status.result.map((result) => [result.user_role, result.status, result.message])).toEqual([
+      ['hoop_ro', 'failed', `database "orders": permission denied for schema app; PASSWORD '[redacted]'`],
+      ['hoop_rw', 'failed', 'login failed'],
+      ['hoop_ddl', 'failed', `database "orders": permission denied for schema app; PASSWORD '[redacted]'`],
+    ]);
   });
 });
 
@@ -124,9 +187,8 @@ describe('finishJob', () => {
   it('completes a job whose job roles all completed, publishes nothing unless asked, and releases the lock', async () => {
     // Prepare
     const { tasks, store, events, job, stored } = await tasksOf();
-    for (const jobRole of ['hoop_ro', 'hoop_rw', 'hoop_ddl'] as const) await tasks.provisionRole({ job, user_role: jobRole });
 
-    // Act
+    // Act: no job role failed
     const answer = await tasks.finishJob({ job });
 
     // Assess
@@ -139,9 +201,7 @@ describe('finishJob', () => {
   it('fails a job with a failed job role and publishes the finished job when asked', async () => {
     // Prepare
     const { tasks, events, job, stored } = await tasksOf({ sendWebhook: true });
-    await tasks.provisionRole({ job, user_role: 'hoop_ro' });
     await tasks.recordRoleFailure({ job, user_role: 'hoop_rw', error: lambdaError('RoleProvisioningError', 'no') });
-    await tasks.provisionRole({ job, user_role: 'hoop_ddl' });
 
     // Act
     const answer = await tasks.finishJob({ job });
@@ -150,20 +210,25 @@ describe('finishJob', () => {
     expect(answer).toEqual({ phase: 'failed' });
     const finished = await stored();
     expect(finished.status.message).toBe(PHASE_MESSAGES.failed);
+    expect(finished.status.result.map((result) => [result.status, result.completed_at])).toEqual([
+      ['completed', NOW.toISOString()],
+      ['failed', NOW.toISOString()],
+      ['completed', NOW.toISOString()],
+    ]);
     expect(events.published).toEqual([{ event_type: JOB_FINISHED, event_payload: finished }]);
   });
 
-  it('fails the job roles left without an outcome when the Map itself failed', async () => {
+  it('fails the job roles left without an outcome when the workflow itself failed', async () => {
     // Prepare
     const { tasks, job, stored } = await tasksOf();
-    await tasks.provisionRole({ job, user_role: 'hoop_ro' });
+    await tasks.recordRoleFailure({ job, user_role: 'hoop_ro', error: lambdaError('RoleProvisioningError', 'login failed') });
 
     // Act
     await tasks.finishJob({ job, error: { Error: 'States.Timeout', Cause: 'Map timed out' } });
 
     // Assess
     expect((await stored()).status.result.map((result) => [result.status, result.message])).toEqual([
-      ['completed', ''],
+      ['failed', 'login failed'],
       ['failed', 'Map timed out'],
       ['failed', 'Map timed out'],
     ]);
@@ -200,7 +265,7 @@ describe('executionEnded', () => {
   it('fails the job roles still running of a job whose workflow ended, keeps the others, and releases the lock', async () => {
     // Prepare
     const { tasks, store, job, stored } = await tasksOf();
-    await tasks.provisionRole({ job, user_role: 'hoop_ro' });
+    await tasks.recordRoleFailure({ job, user_role: 'hoop_ro', error: lambdaError('RoleProvisioningError', 'login failed') });
     const executionEnded = executionEndedTask({ store, now: () => NOW });
 
     // Act
@@ -211,7 +276,7 @@ describe('executionEnded', () => {
     expect(ended.status.phase).toBe('failed');
     expect(ended.status.message).toBe(`${PHASE_MESSAGES.failed}: the workflow ended timed_out`);
     expect(ended.status.result.map((result) => [result.status, result.message])).toEqual([
-      ['completed', ''],
+      ['failed', 'login failed'],
       ['failed', 'workflow timed_out'],
       ['failed', 'workflow timed_out'],
     ]);

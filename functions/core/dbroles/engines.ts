@@ -1,0 +1,10 @@
+import { UnprocessableError } from '../errors';
+import type { SqlPort } from '../postgres/sql-port';
+import type { JobEngine } from './engine';
+import { postgresJobEngine } from './postgres-engine';
+
+/** The engine of a cluster (RDS's `Engine`), over the Data API port to it. */
+export function jobEngineFor(engine: string, port: SqlPort): JobEngine {
+  if (engine === 'aurora-postgresql') return postgresJobEngine(port);
+  throw new UnprocessableError(`engine ${engine} is not supported by DB role jobs`);
+}
