@@ -3,6 +3,7 @@
  * (the local AWS endpoints take the next four ports). Ctrl-C or SIGTERM stops every child process.
  */
 import { resolve } from 'node:path';
+import { MYSQL_MISSING_MESSAGE } from './mysql';
 import { portsFrom, startLocalStack } from './stack';
 
 const fresh = process.argv.includes('--fresh');
@@ -20,6 +21,7 @@ process.stdout.write(
     `  cluster_arn   ${info.cluster_arn}`,
     `  secret_arn    ${info.secret_arn}`,
     `  postgres_url  ${info.postgres_url}`,
+    ...(info.mysql_url ? [`  mysql_cluster_arn  ${info.mysql_cluster_arn}`, `  mysql_url     ${info.mysql_url}`] : [MYSQL_MISSING_MESSAGE]),
     `  admin_token   ${info.admin_token}`,
     `Everything above is in ${dir}/stack.json. More tokens: npm run token -- --org <id> --groups <a,b> --sub <id>`,
     `Try: curl -H "Authorization: Bearer $(node -p "require('${resolve(dir, 'stack.json')}').admin_token")" ${info.api_url}/resources`,
