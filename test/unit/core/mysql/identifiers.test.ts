@@ -3,6 +3,7 @@ import { InvalidIdentifierError } from '../../../../functions/core/postgres/iden
 import { mysqlNativePasswordHash } from '../../../../functions/core/mysql/password';
 import { quoteAccount, quoteIdentifier, schemaGrantTarget } from '../../../../functions/core/mysql/identifiers';
 import { grantStatement, loginStatements } from '../../../../functions/core/mysql/statements';
+import { redactSecrets } from '../../../../functions/core/postgres/sql-port';
 
 describe('MySQL identifiers', () => {
   it('quotes every name in backticks, an inner backtick doubled', () => {
@@ -41,6 +42,11 @@ describe('mysql_native_password', () => {
     expect(statements).toBe(`CREATE USER IF NOT EXISTS \`hoop_ro\`@\`%\` IDENTIFIED WITH mysql_native_password AS '${hash}'\nALTER USER \`hoop_ro\`@\`%\` IDENTIFIED WITH mysql_native_password AS '${hash}'`);
     expect(statements).not.toContain('s3cret-Pa55');
     expect(() => loginStatements('hoop_ro', "*' OR 1 --")).toThrow(RangeError);
+  });
+
+  it('keeps the hash out of logs and error messages, as a SCRAM verifier is', () => {
+    const [create] = loginStatements('hoop_ro', mysqlNativePasswordHash('s3cret-Pa55'));
+    expect(redactSecrets(create)).toBe("CREATE USER IF NOT EXISTS `hoop_ro`@`%` IDENTIFIED WITH mysql_native_password AS '[redacted]'");
   });
 });
 
