@@ -14,6 +14,7 @@ import { startLocalDataApi } from './data-api';
 import type { EventEnvelope } from './eventbridge';
 import { seedDemoDatabase } from './demo-database';
 import { freePort } from './ports';
+import { type LocalMysql, mysqlBinaries, startLocalMysql } from './mysql';
 import { startLocalPostgres } from './postgres';
 import { LOCAL_STATE_MACHINE_ARN, LOCAL_TAG, LocalRdsCatalogFile, startJobWorkflows } from './workflows';
 
@@ -25,6 +26,10 @@ const clusterArnOf = (id: string) => `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUN
 const secretArnOf = (clusterId: string) => `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:rds!cluster-${clusterId}-master`;
 export const LOCAL_CLUSTER_ARN = clusterArnOf(LOCAL_CLUSTER_ID);
 export const LOCAL_SECRET_ARN = secretArnOf(LOCAL_CLUSTER_ID);
+/** The local Aurora MySQL cluster, when MariaDB is installed. */
+export const LOCAL_MYSQL_CLUSTER_ID = 'local-mysql';
+export const LOCAL_MYSQL_CLUSTER_ARN = clusterArnOf(LOCAL_MYSQL_CLUSTER_ID);
+export const LOCAL_MYSQL_SECRET_ARN = secretArnOf(LOCAL_MYSQL_CLUSTER_ID);
 export const TABLE_NAME = 'db-access';
 export const IDEMPOTENCY_TABLE_NAME = 'db-access-idempotency';
 
@@ -38,8 +43,21 @@ export interface StackInfo {
   postgres_url: string;
   /** The superuser, which Aurora keeps to itself: for setting up test fixtures only. */
   postgres_superuser_url: string;
+  /** The Aurora MySQL cluster (MariaDB), its master secret and the master's `mysql://` URL: absent when MariaDB is not installed. */
+  mysql_cluster_arn?: string;
+  mysql_secret_arn?: string;
+  mysql_url?: string;
   issuer: string;
   ports: StackPorts;
+}
+
+/** What `POST /_local/mysql-clusters` answers about the Aurora MySQL cluster it started. */
+export interface LocalMysqlClusterInfo {
+  cluster_arn: string;
+  cluster_id: string;
+  instance_arn: string;
+  secret_arn: string;
+  mysql_url: string;
 }
 
 /** What `POST /_local/clusters` answers about the cluster it started. */
@@ -58,6 +76,8 @@ export interface StackPorts {
   stepFunctions: number;
   dynamodb: number;
   postgres: number;
+  /** The MySQL server's; a free one when absent. */
+  mysql?: number;
 }
 
 export interface LocalStackOptions {
@@ -82,7 +102,7 @@ export interface LocalStack {
 
 /** Ports derived from the API's port: the API on PORT, then the local AWS endpoints above it. */
 export function portsFrom(apiPort: number): StackPorts {
-  return { api: apiPort, dataApi: apiPort + 1, stepFunctions: apiPort + 2, dynamodb: apiPort + 3, postgres: apiPort + 4 };
+  return { api: apiPort, dataApi: apiPort + 1, stepFunctions: apiPort + 2, dynamodb: apiPort + 3, postgres: apiPort + 4, mysql: apiPort + 5 };
 }
 
 function readOrCreate(file: string, make: () => string): string {
@@ -119,12 +139,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const masterPassword = readOrCreate(join(dir, 'master-password'), () => randomBytes(24).toString('base64url'));
     const superuserPassword = readOrCreate(join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
-    const [postgres, dynamodb, signingKey] = await Promise.all([
+    // MySQL only where MariaDB is installed: `npm start` says how to install it otherwise.
+    const startMysql = async (dataDir: string, port?: number) =>
+      startLocalMysql({ dataDir, port: port ?? (await freePort()), masterPassword: randomBytes(24).toString('base64url'), superuserPassword: randomBytes(24).toString('base64url') });
+    const mysqlMasterPassword = readOrCreate(join(dir, 'mysql-master-password'), () => randomBytes(24).toString('base64url'));
+    const mysqlRootPassword = readOrCreate(join(dir, 'mysql-root-password'), () => randomBytes(24).toString('base64url'));
+    const [postgres, dynamodb, signingKey, mysql] = await Promise.all([
       startLocalPostgres({ dataDir: join(dir, 'postgres'), port: options.ports.postgres, masterPassword, superuserPassword }),
       startDynamoDbLocal({ port: options.ports.dynamodb, dataDir: join(dir, 'dynamodb') }),
       loadOrCreateSigningKey(join(dir, 'jwt-key.json')),
+      mysqlBinaries()
+        ? startLocalMysql({ dataDir: join(dir, 'mysql'), port: options.ports.mysql ?? (await freePort()), masterPassword: mysqlMasterPassword, superuserPassword: mysqlRootPassword })
+        : undefined,
     ]);
     stops.push(postgres.stop, dynamodb.stop);
+    if (mysql) stops.push(mysql.stop);
     await Promise.all([
       ensureTable(dynamodb.client, TABLE_NAME, TABLE_SCHEMA),
       ensureTable(dynamodb.client, IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_TABLE_SCHEMA),
@@ -138,6 +167,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(dataApi.stop);
     const catalog = new LocalRdsCatalogFile(join(dir, 'rds-catalog.json'), { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
     catalog.add({ arn: LOCAL_CLUSTER_ARN, id: LOCAL_CLUSTER_ID, secretArn: LOCAL_SECRET_ARN, port: postgres.port, databaseName: 'demo' });
+    /** An Aurora MySQL cluster in the Data API, its secret and the catalog (which has no initial database for it). */
+    const registerMysql = (arn: string, id: string, secretArn: string, server: LocalMysql) => {
+      dataApi.addSecret(secretArn, { username: server.masterUser, password: server.masterPassword });
+      dataApi.addCluster(arn, { host: server.host, port: server.port, engine: 'mysql' });
+      catalog.add({ engine: 'aurora-mysql', arn, id, secretArn, port: server.port, databaseName: '' });
+    };
+    if (mysql) registerMysql(LOCAL_MYSQL_CLUSTER_ARN, LOCAL_MYSQL_CLUSTER_ID, LOCAL_MYSQL_SECRET_ARN, mysql);
 
     /**
      * Another "Aurora cluster" (its own PostgreSQL server, master secret and catalog entry), for as
@@ -157,6 +193,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataApi.addCluster(arn, { host: server.host, port: server.port });
       catalog.add({ arn, id, secretArn, port: server.port, databaseName: 'postgres' });
       return { cluster_arn: arn, cluster_id: id, instance_arn: catalog.instanceArn(id), secret_arn: secretArn, postgres_url: server.url(), postgres_superuser_url: server.superuserUrl() };
+    };
+
+    /** Another Aurora MySQL cluster (its own MariaDB server), as `addCluster`: MySQL users are server-wide, so each test file that makes them needs one. */
+    const addMysqlCluster = async (label: string): Promise<LocalMysqlClusterInfo> => {
+      if (!mysql) throw new Error('MariaDB is not installed: no MySQL cluster can be started');
+      const id = newClusterId(label);
+      const dataDir = join(dir, 'clusters', id);
+      const server = await startMysql(dataDir);
+      stops.push(async () => {
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      });
+      const [arn, secretArn] = [clusterArnOf(id), secretArnOf(id)];
+      registerMysql(arn, id, secretArn, server);
+      return { cluster_arn: arn, cluster_id: id, instance_arn: catalog.instanceArn(id), secret_arn: secretArn, mysql_url: server.url() };
     };
 
     let dynamodbEndpoint = dynamodb.endpoint;
@@ -213,6 +264,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           const { label } = JSON.parse(body.toString('utf8') || '{}') as { label?: unknown };
           return { statusCode: 201, body: await addCluster(typeof label === 'string' && label !== '' ? label : 'cluster') };
         },
+        // The same for an Aurora MySQL cluster, answered as `LocalMysqlClusterInfo`.
+        'POST /_local/mysql-clusters': async (_request, body) => {
+          const { label } = JSON.parse(body.toString('utf8') || '{}') as { label?: unknown };
+          return { statusCode: 201, body: await addMysqlCluster(typeof label === 'string' && label !== '' ? label : 'mysql') };
+        },
         'GET /_local/executions': async () => {
           await workflows.settled();
           return {
@@ -237,6 +293,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       secret_arn: LOCAL_SECRET_ARN,
       postgres_url: postgres.url('demo'),
       postgres_superuser_url: postgres.superuserUrl('demo'),
+      ...(mysql ? { mysql_cluster_arn: LOCAL_MYSQL_CLUSTER_ARN, mysql_secret_arn: LOCAL_MYSQL_SECRET_ARN, mysql_url: mysql.url() } : {}),
       issuer,
       ports: options.ports,
     };

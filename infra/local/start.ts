@@ -5,6 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assertJavaRuns, JavaMissingError } from './dynamodb';
+import { MYSQL_MISSING_MESSAGE } from './mysql';
 import { assertPortsFree, PortInUseError } from './ports';
 import { type LocalStack, portsFrom, startLocalStack } from './stack';
 
@@ -58,6 +59,7 @@ process.stdout.write(
     `  cluster_arn   ${info.cluster_arn}`,
     `  secret_arn    ${info.secret_arn}`,
     `  postgres_url  ${info.postgres_url}`,
+    ...(info.mysql_url ? [`  mysql_cluster_arn  ${info.mysql_cluster_arn}`, `  mysql_url     ${info.mysql_url}`] : [MYSQL_MISSING_MESSAGE]),
     `  admin_token   ${info.admin_token}`,
     `Everything above is in ${dir}/stack.json. More tokens: npm run token -- --org <id> --groups <a,b> --sub <id>`,
     `Try: curl -H "Authorization: Bearer $(node -p "require('${resolve(dir, 'stack.json')}').admin_token")" ${info.api_url}/resources`,

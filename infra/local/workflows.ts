@@ -12,8 +12,10 @@ import { type LocalWorkflows, startLocalWorkflows, type TaskHandler } from './st
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:local-dbroles';
 export const LOCAL_TAG = { key: 'hoop.dev/provision-roles', value: 'true' };
 
-/** A local "Aurora cluster": a PostgreSQL server and the master secret the Data API logs in with. */
+/** A local "Aurora cluster": a PostgreSQL (or MySQL) server and the master secret the Data API logs in with. */
 export interface LocalClusterEntry {
+  /** `aurora-postgresql` unless said otherwise. */
+  engine?: 'aurora-postgresql' | 'aurora-mysql';
   arn: string;
   id: string;
   secretArn: string;
@@ -49,10 +51,11 @@ export class LocalRdsCatalogFile {
   }
 
   add(cluster: LocalClusterEntry): void {
+    const engine = cluster.engine ?? 'aurora-postgresql';
     this.catalog.clusters.push({
       arn: cluster.arn,
       id: cluster.id,
-      engine: 'aurora-postgresql',
+      engine,
       databaseName: cluster.databaseName,
       endpoint: '127.0.0.1',
       port: cluster.port,
@@ -60,7 +63,7 @@ export class LocalRdsCatalogFile {
       masterSecretArn: cluster.secretArn,
       httpEndpointEnabled: true,
     });
-    this.catalog.instances.push({ arn: this.instanceArn(cluster.id), id: `${cluster.id}-instance-1`, engine: 'aurora-postgresql', cluster_id: cluster.id });
+    this.catalog.instances.push({ arn: this.instanceArn(cluster.id), id: `${cluster.id}-instance-1`, engine, cluster_id: cluster.id });
     // Written whole, then renamed: a reader never sees half a file.
     writeFileSync(`${this.path}.tmp`, JSON.stringify(this.catalog));
     renameSync(`${this.path}.tmp`, this.path);

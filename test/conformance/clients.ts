@@ -37,3 +37,14 @@ export function recordResponseBodies(client: RDSDataClient): string[] {
   );
   return bodies;
 }
+
+/** How an SDK call failed: the error's name, message and HTTP status (a call that succeeds fails the test). */
+export async function failure(call: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
+  const error = (await call.then(
+    () => {
+      throw new Error('the call succeeded');
+    },
+    (caught: unknown) => caught,
+  )) as { name: string; message: string; $metadata: { httpStatusCode?: number } };
+  return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode };
+}

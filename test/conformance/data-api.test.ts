@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, masterClient, newDatabaseName, newMasterSecret } from '../support/postgres';
-import { dataApiClient, recordResponseBodies } from './clients';
+import { dataApiClient, failure, recordResponseBodies } from './clients';
 
 /**
  * The local Data API against the service's documentation, through the production SDK client only:
@@ -46,15 +46,6 @@ describe('the local Data API answers as the service does', () => {
   const one = async (sql: string, parameters: SqlParameter[], extra: Partial<ExecuteStatementCommandInput> = {}) => {
     const answer = await run(sql, { parameters, includeResultMetadata: true, ...extra });
     return { field: answer.records?.[0]?.[0], column: answer.columnMetadata?.[0] };
-  };
-  const failure = async (call: Promise<unknown>) => {
-    const error = (await call.then(
-      () => {
-        throw new Error('the call succeeded');
-      },
-      (caught: unknown) => caught,
-    )) as { name: string; message: string; $metadata: { httpStatusCode?: number } };
-    return { name: error.name, message: error.message, status: error.$metadata.httpStatusCode };
   };
 
   describe('parameters', () => {

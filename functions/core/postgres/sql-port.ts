@@ -32,7 +32,10 @@ export class SqlExecutionError extends Error {
   }
 }
 
-/** Never let a password or verifier literal out in an error message or a log line. */
+/** Never let a password, verifier or MySQL password hash (`*` + 40 hex digits) out in an error message or a log line. */
 export function redactSecrets(text: string): string {
-  return text.replace(/(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'").replace(/SCRAM-SHA-256\$[^\s'"]+/g, '[redacted]');
+  return text
+    .replace(/(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'[redacted]'")
+    .replace(/SCRAM-SHA-256\$[^\s'"]+/g, '[redacted]')
+    .replace(/\*[0-9A-F]{40}/gi, '[redacted]');
 }

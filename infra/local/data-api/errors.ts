@@ -46,12 +46,28 @@ export function databaseError(error: pg.DatabaseError): DataApiError {
   return new DataApiError('DatabaseErrorException', `${error.severity ?? 'ERROR'}: ${error.message}${position}; SQLState: ${error.code ?? 'XX000'}`);
 }
 
+/** An error the MySQL server sent (mysql2 gives its number, SQLSTATE and text). */
+interface MysqlServerError {
+  errno: number;
+  sqlState: string;
+  sqlMessage: string;
+}
+
+const isMysqlServerError = (error: unknown): error is MysqlServerError =>
+  typeof error === 'object' && error !== null && typeof (error as Partial<MysqlServerError>).errno === 'number' && typeof (error as Partial<MysqlServerError>).sqlMessage === 'string';
+
+/** The service's words for an Aurora MySQL error: the server's error number and message. */
+export function mysqlDatabaseError(error: MysqlServerError): DataApiError {
+  return new DataApiError('DatabaseErrorException', `Database error code: ${error.errno}. Message: ${error.sqlMessage}`);
+}
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
 /** What the service answers for an error of the database or of the way to it. */
 export function fromDatabase(error: unknown): unknown {
   if (error instanceof DataApiError) return error;
   if (error instanceof pg.DatabaseError) return databaseError(error);
+  if (isMysqlServerError(error)) return mysqlDatabaseError(error);
   // The cluster's writer cannot be reached: the service's 504, which callers may retry.
   if (UNREACHABLE.has((error as { code?: string }).code ?? '')) return new DataApiError('DatabaseUnavailableException', 'The writer instance in the DB cluster is not available');
   return error;

@@ -1,1 +1,1 @@
-export { type LocalDataApi, type LocalDataApiOptions, type PostgresServer, startLocalDataApi } from './server';
+export { type DatabaseServer, type LocalDataApi, type LocalDataApiOptions, type PostgresServer, startLocalDataApi } from './server';

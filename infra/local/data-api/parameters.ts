@@ -40,7 +40,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A parameter's value as PostgreSQL text, and the type the service sends it as (none: inferred). */
-interface BoundValue {
+export interface BoundValue {
   type: string | undefined;
   text: string | null;
 }
@@ -52,7 +52,7 @@ interface BoundValue {
  * `bool`, a `blobValue` a `bytea`, and a null has no type. Array parameters are refused: "Array
  * parameters are not supported" (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html).
  */
-function bind(parameter: SqlParameter): BoundValue {
+export function bindParameter(parameter: SqlParameter): BoundValue {
   const name = parameter.name ?? '';
   const value = parameter.value ?? {};
   const members = Object.entries(value).filter(([, member]) => member !== undefined && member !== null);
@@ -88,7 +88,7 @@ function longText(name: string, digits: string | number): string {
  * before anything runs, whether the statement uses it or not.
  */
 export function bindNamedParameters(sql: string, parameters: SqlParameter[]): BoundStatement {
-  const bound = parameters.map(bind);
+  const bound = parameters.map(bindParameter);
   const names = parameters.map((parameter) => parameter.name ?? '');
   const values: (string | null)[] = [];
   const positionOf = new Map<string, string>();

@@ -29,14 +29,23 @@ export const RESULT_LIMIT_BYTES = 1024 * 1024;
 export const JSON_RECORDS_LIMIT_BYTES = 10 * 1024 * 1024;
 
 export function checkSize(result: RawResult): void {
+  checkRowSizes(
+    result.rows.map((row) => {
+      let size = 0;
+      for (const [index, value] of row.entries()) {
+        if (value === null) continue;
+        // bytea travels as hex text; the database's own size is half of it.
+        size += result.fields[index]?.dataTypeID === 17 ? (value.length - 2) / 2 : Buffer.byteLength(value);
+      }
+      return size;
+    }),
+  );
+}
+
+/** The limits, on the size in bytes of each row of a result, whatever the engine. */
+export function checkRowSizes(sizes: Iterable<number>): void {
   let total = 0;
-  for (const row of result.rows) {
-    let size = 0;
-    for (const [index, value] of row.entries()) {
-      if (value === null) continue;
-      // bytea travels as hex text; the database's own size is half of it.
-      size += result.fields[index]?.dataTypeID === 17 ? (value.length - 2) / 2 : Buffer.byteLength(value);
-    }
+  for (const size of sizes) {
     if (size > ROW_LIMIT_BYTES) throw new DataApiError('UnsupportedResultException', 'Packet for query is too large: a row of the result is over 64 KB');
     total += size;
     if (total > RESULT_LIMIT_BYTES) throw new DataApiError('UnsupportedResultException', 'Database returned more than the allowed response size limit');

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import pg from 'pg';
 import { LocalControls, type Login } from './controls';
+import { mysqlDataApi } from './mysql';
 import { badRequest, DataApiError, fromDatabase } from './errors';
 import { type BoundStatement, bindNamedParameters, type SqlParameter } from './parameters';
 import { PgTypes } from './pg-types';
 import { checkSize, columnMetadataOf, formattedRecordsOf, type RawResult, recordsOf, type ResultSetOptions } from './results';
-import { Transactions } from './transactions';
+import { beginPostgres, Transactions } from './transactions';
 import { parseRequestBody, readBody, stringifyExact } from './wire';
 
 /**
@@ -19,8 +20,8 @@ import { parseRequestBody, readBody, stringifyExact } from './wire';
  */
 export interface LocalDataApiOptions {
   port: number;
-  /** The PostgreSQL server behind each cluster ARN (more can be added while it runs). */
-  clusters: Record<string, PostgresServer>;
+  /** The database server behind each cluster ARN (more can be added while it runs). */
+  clusters: Record<string, DatabaseServer>;
   secrets: Record<string, Login>;
   /** An idle transaction is rolled back after this long (the service: 3 minutes). */
   transactionTimeoutMs?: number;
@@ -31,10 +32,15 @@ export interface PostgresServer {
   port: number;
 }
 
+/** A cluster's server: PostgreSQL unless it is an Aurora MySQL cluster (served by `./mysql.ts`). */
+export interface DatabaseServer extends PostgresServer {
+  engine?: 'postgresql' | 'mysql';
+}
+
 export interface LocalDataApi {
   endpoint: string;
   addSecret(arn: string, login: Login): void;
-  addCluster(arn: string, server: PostgresServer): void;
+  addCluster(arn: string, server: DatabaseServer): void;
   stop(): Promise<void>;
 }
 
@@ -53,7 +59,7 @@ interface StatementRequest {
   resultSetOptions?: ResultSetOptions;
 }
 
-type ServerLogin = PostgresServer & Login;
+type ServerLogin = DatabaseServer & Login;
 
 /** Values stay PostgreSQL text: the Data API shapes them from the column types itself. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
@@ -70,7 +76,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
   const secrets = new Map(Object.entries(options.secrets));
   const clusters = new Map(Object.entries(options.clusters));
   const pools = new Map<string, pg.Pool>();
-  const transactions = new Transactions(options.transactionTimeoutMs ?? 180_000);
+  const transactions = new Transactions<pg.Client>(options.transactionTimeoutMs ?? 180_000);
   const controls = new LocalControls(secrets);
   const pgTypes = new PgTypes();
 
@@ -144,6 +150,9 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     if (body.schema !== undefined) throw badRequest('The schema parameter is not supported');
   };
 
+  const mysqlSide = mysqlDataApi<StatementRequest>({ loginFor, controls, checkStatement, transactionTimeoutMs: options.transactionTimeoutMs ?? 180_000 });
+  const isMysql = (body: StatementRequest) => (body.resourceArn ? clusters.get(body.resourceArn)?.engine === 'mysql' : false);
+
   const execute = async (body: StatementRequest) => {
     const login = loginFor(body);
     controls.count('Execute', body.secretArn ?? '');
@@ -204,7 +213,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
       await controls.play('BeginTransaction', body.secretArn ?? '');
       if (body.schema !== undefined) throw badRequest('The schema parameter is not supported');
       const database = body.database ?? 'postgres';
-      return { transactionId: await transactions.begin(connectionConfig(login, database), body.secretArn ?? '', database) };
+      return { transactionId: await transactions.begin(() => beginPostgres(connectionConfig(login, database)), body.secretArn ?? '', database) };
     },
     '/CommitTransaction': async (body) => {
       loginFor(body);
@@ -224,7 +233,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
       const url = new URL(request.url ?? '/', 'http://local');
       const body = parseRequestBody(await readBody(request));
       if (url.pathname.startsWith('/_local/')) return send(200, JSON.stringify(await controls.handle(url.pathname, request.method ?? '', url, body)));
-      const operation = operations[url.pathname];
+      const operation = (isMysql(body as StatementRequest) ? mysqlSide.operations : operations)[url.pathname];
       if (!operation || request.method !== 'POST') return send(404, JSON.stringify({ message: 'Unknown operation' }), 'UnknownOperationException');
       send(200, stringifyExact(await operation(body as StatementRequest)));
     } catch (error) {
@@ -244,6 +253,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
     addCluster: (arn, cluster) => clusters.set(arn, cluster),
     stop: async () => {
       transactions.stop();
+      await mysqlSide.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...pools.values()].map((pool) => pool.end().catch(() => {})));

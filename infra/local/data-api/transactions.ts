@@ -2,8 +2,31 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { badRequest, DataApiError, fromDatabase } from './errors';
 
-interface OpenTransaction {
-  client: pg.Client;
+/** The session a transaction is pinned to, whatever the engine: its client, and how to end it. */
+export interface TransactionSession<Client> {
+  client: Client;
+  /** Sends COMMIT or ROLLBACK. */
+  command(sql: 'COMMIT' | 'ROLLBACK'): Promise<unknown>;
+  /** Closes the session. */
+  end(): Promise<void>;
+}
+
+/** A PostgreSQL session, connected and in BEGIN. */
+export async function beginPostgres(config: pg.ClientConfig): Promise<TransactionSession<pg.Client>> {
+  const client = new pg.Client(config);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('BEGIN');
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw fromDatabase(error);
+  }
+  return { client, command: (sql) => client.query(sql), end: () => client.end() };
+}
+
+interface OpenTransaction<Client> {
+  session: TransactionSession<Client>;
   secretArn: string;
   database: string;
   timer: NodeJS.Timeout;
@@ -30,35 +53,28 @@ const REASON_KEPT_MS = 600_000;
  * statement that fails in the database ends its transaction: the session is rolled back and the id
  * is forgotten, as on the service.
  */
-export class Transactions {
-  private readonly open = new Map<string, OpenTransaction>();
+export class Transactions<Client> {
+  private readonly open = new Map<string, OpenTransaction<Client>>();
   private readonly reasons = new Map<string, string>();
 
   constructor(private readonly timeoutMs: number) {}
 
-  async begin(config: pg.ClientConfig, secretArn: string, database: string): Promise<string> {
-    const client = new pg.Client(config);
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.query('BEGIN');
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw fromDatabase(error);
-    }
+  /** A new transaction on the session `start` opens (connected, its transaction begun). */
+  async begin(start: () => Promise<TransactionSession<Client>>, secretArn: string, database: string): Promise<string> {
+    const session = await start();
     const id = randomBytes(48).toString('base64');
-    this.open.set(id, { client, secretArn, database, timer: setTimeout(() => this.finish(id, EXPIRED), this.timeoutMs), busy: Promise.resolve(), rolledBack: false });
+    this.open.set(id, { session, secretArn, database, timer: setTimeout(() => this.finish(id, EXPIRED), this.timeoutMs), busy: Promise.resolve(), rolledBack: false });
     return id;
   }
 
   /** Runs a call on the transaction's session once the calls before it are done. */
-  run<T>(id: string, secretArn: string, work: (client: pg.Client, database: string) => Promise<T>): Promise<T> {
+  run<T>(id: string, secretArn: string, work: (client: Client, database: string) => Promise<T>): Promise<T> {
     const open = this.take(id);
     if (open.secretArn !== secretArn) throw badRequest('The transaction was started with another secret');
     const next = open.busy.then(async () => {
       if (open.rolledBack) throw this.notFound(id);
       try {
-        return await work(open.client, open.database);
+        return await work(open.session.client, open.database);
       } catch (error) {
         const answer = fromDatabase(error);
         if (answer instanceof DataApiError && answer.type === 'DatabaseErrorException') this.finish(id, ABORTED);
@@ -81,16 +97,16 @@ export class Transactions {
     this.remember(id, ENDED);
     try {
       await before().catch(async (error: unknown) => {
-        await open.client.query('ROLLBACK').catch(() => {});
+        await open.session.command('ROLLBACK').catch(() => {});
         throw error;
       });
       await open.busy;
-      await open.client.query(command);
+      await open.session.command(command);
     } catch (error) {
       if (error instanceof DataApiError) throw error;
       if (command === 'COMMIT') throw fromDatabase(error);
     } finally {
-      await open.client.end().catch(() => {});
+      await open.session.end().catch(() => {});
     }
   }
 
@@ -98,7 +114,7 @@ export class Transactions {
     for (const id of [...this.open.keys()]) this.finish(id, EXPIRED);
   }
 
-  private take(id: string): OpenTransaction {
+  private take(id: string): OpenTransaction<Client> {
     const open = this.open.get(id);
     if (!open) throw this.notFound(id);
     clearTimeout(open.timer);
@@ -123,9 +139,9 @@ export class Transactions {
     open.rolledBack = true;
     clearTimeout(open.timer);
     this.remember(id, reason);
-    void open.client
-      .query('ROLLBACK')
+    void open.session
+      .command('ROLLBACK')
       .catch(() => {})
-      .finally(() => open.client.end().catch(() => {}));
+      .finally(() => open.session.end().catch(() => {}));
   }
 }
