@@ -39,7 +39,8 @@ export class LocalRdsCatalogFile {
     this.catalog = {
       account_arn: `arn:aws:iam::${place.account}:user/local`,
       clusters: [
-        { arn: this.arn('cluster', 'local-aurora-mysql'), id: 'local-aurora-mysql', engine: 'aurora-mysql', databaseName: '', endpoint: '127.0.0.1', port: 3306, tags: [], masterSecretArn: null, httpEndpointEnabled: true },
+        // A cluster whose master password RDS does not manage: the Data API has no secret to log in with.
+        { arn: this.arn('cluster', 'local-aurora-unmanaged'), id: 'local-aurora-unmanaged', engine: 'aurora-postgresql', databaseName: '', endpoint: '127.0.0.1', port: 5432, tags: [], masterSecretArn: null, httpEndpointEnabled: true },
       ],
       instances: [{ arn: this.arn('db', 'local-postgres-standalone'), id: 'local-postgres-standalone', engine: 'postgres', cluster_id: null }],
     };

@@ -61,7 +61,7 @@ describe('plan and apply: bad input, batches, concurrency and every privilege co
     { case: 'a label with a lone surrogate', body: { ...valid(), role: 'ro\ud800' }, status: 400, message: /invalid/, errorPath: 'role' },
     { case: 'an unknown type', body: { ...valid(), type: 'owner' }, status: 400, message: /invalid/, errorPath: 'type' },
     { case: 'a resource without RDS_SECRET_ARN', path: '/resources/pg-no-secret/plan', body: valid(), status: 422, message: /RDS_SECRET_ARN/ },
-    { case: 'a resource that is not postgres', path: '/resources/mysql/plan', body: valid(), status: 422, message: /only postgres/ },
+    { case: 'a resource that is not postgres', path: '/resources/mysql/plan', body: valid(), status: 422, message: /plan and apply are PostgreSQL-only/ },
     { case: 'a missing resource', path: '/resources/nope/plan', body: valid(), status: 404, message: /resource not found/ },
     { case: 'an apply with a bad sid', path: '/resources/pg/apply', body: { sid: 'x' }, status: 400, message: /invalid/, errorPath: 'sid' },
     { case: 'a batch of 51', path: '/resources/plan', body: { items: Array.from({ length: 51 }, () => ({ ...valid(), resource_name: 'pg' })) }, status: 400, message: /invalid/, errorPath: 'items' },

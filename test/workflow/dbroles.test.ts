@@ -253,7 +253,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
     // Act
     const standalone = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('db', 'local-postgres-standalone') }, connection_prefix_name: 'x-' } });
-    const mysql = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora-mysql') }, connection_prefix_name: 'x-' } });
+    const unmanaged = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'local-aurora-unmanaged') }, connection_prefix_name: 'x-' } });
     const unknown = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: arn('cluster', 'nope') }, connection_prefix_name: 'x-' } });
     const badArn = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: 'arn:aws:s3:::bucket' }, connection_prefix_name: 'x-' } });
     const badStep = await admin('POST', '/dbroles/jobs', { body: { aws: { instance_arn: cluster.cluster_arn }, connection_prefix_name: 'x-', job_steps: ['reboot'] } });
@@ -261,7 +261,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
 
     // Assess
     expect(standalone).toMatchObject({ status: 422, body: { message: expect.stringContaining('not part of an Aurora cluster') } });
-    expect(mysql).toMatchObject({ status: 422, body: { message: expect.stringContaining('aurora-mysql is not supported') } });
+    expect(unmanaged).toMatchObject({ status: 422, body: { message: expect.stringContaining('has no RDS-managed master user secret') } });
     expect(unknown.status).toBe(404);
     expect(badArn).toMatchObject({ status: 400, body: { errors: [{ path: 'aws.instance_arn' }] } });
     expect(badStep).toMatchObject({ status: 400, body: { errors: [{ path: 'job_steps.0' }] } });

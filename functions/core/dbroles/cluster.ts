@@ -1,7 +1,7 @@
 import { UnprocessableError } from '../errors';
+import { JOB_ENGINES } from './engines';
 import type { ClusterDescription } from './ports';
 
-const SUPPORTED_ENGINES = new Set(['aurora-postgresql']);
 
 /**
  * Refuses, with the reason, a database the service cannot provision through the Data API: another
@@ -9,7 +9,8 @@ const SUPPORTED_ENGINES = new Set(['aurora-postgresql']);
  * the describer, which alone sees that it has no cluster.)
  */
 export function checkProvisionable(cluster: ClusterDescription): ClusterDescription {
-  if (!SUPPORTED_ENGINES.has(cluster.engine)) throw new UnprocessableError(`engine ${cluster.engine} is not supported: only aurora-postgresql can be provisioned`);
+  if (!(JOB_ENGINES as readonly string[]).includes(cluster.engine))
+    throw new UnprocessableError(`engine ${cluster.engine} is not supported: only ${JOB_ENGINES.join(' and ')} clusters can be provisioned`);
   if (!cluster.masterSecretArn) throw new UnprocessableError(`cluster ${cluster.id} has no RDS-managed master user secret (ManageMasterUserPassword)`);
   if (!cluster.httpEndpointEnabled) throw new UnprocessableError(`the RDS Data API is not enabled on cluster ${cluster.id}`);
   return cluster;

@@ -14,16 +14,19 @@ function clusterResource(target: JobTarget): Pick<ResourceRecord, 'name' | 'type
   return {
     name: target.cluster_id,
     type: 'database',
-    subtype: 'postgres',
+    subtype: subtypeOf(target),
     env_vars: { HOST: target.host, PORT: String(target.port), RDS_CLUSTER_ARN: target.cluster_arn, RDS_SECRET_ARN: target.secret_arn },
   };
 }
+
+/** The resource and connection subtype of a cluster's engine. */
+const subtypeOf = (target: JobTarget) => (target.engine === 'aurora-mysql' ? 'mysql' : 'postgres');
 
 /** The connection `<prefix>ro|rw|ddl` of `create-connections`. */
 const jobConnection = (target: JobTarget, jobRole: JobRole, secret: Record<string, string>, database: string): ConnectionInput => ({
   name: `${target.connection_prefix_name}${jobRoleSuffix(jobRole)}`,
   type: 'database',
-  subtype: 'postgres',
+  subtype: subtypeOf(target),
   default_database: database,
   secret,
   connection_tags: { [CLUSTER_TAG]: target.cluster_arn },
@@ -68,7 +71,7 @@ export function jobCredentialsWriter(resources: ServiceCredentialsStore, vault: 
         'envvar:PASS': base64(password),
         'envvar:DB': base64(database),
       };
-      connections.push({ input: { name: `${jobRole}_${target.cluster_id}`, type: 'database', subtype: 'postgres', default_database: database, secret }, managedBy: DBROLES_MANAGER });
+      connections.push({ input: { name: `${jobRole}_${target.cluster_id}`, type: 'database', subtype: subtypeOf(target), default_database: database, secret }, managedBy: DBROLES_MANAGER });
     }
     if (target.create_connections) connections.push({ input: jobConnection(target, jobRole, secret, database), managedBy: DBROLES_MANAGER });
     const refresh = (stored: ConnectionRecord) => (jobRoleOf(stored, target) === jobRole ? { ...stored, secret, default_database: database } : undefined);

@@ -10,7 +10,7 @@ const REQUIRED_ENV = ['RDS_CLUSTER_ARN', 'RDS_SECRET_ARN'] as const;
 
 /** The cluster behind a resource; UnprocessableError naming what is missing. */
 export function clusterTargetOf(resource: ResourceRecord): ClusterTarget {
-  if (resource.subtype !== 'postgres') throw new UnprocessableError(`resource subtype "${resource.subtype}" cannot be provisioned: only postgres`);
+  if (resource.subtype !== 'postgres') throw new UnprocessableError(`plan and apply are PostgreSQL-only: resource subtype "${resource.subtype}" cannot be planned (DB role jobs do provision Aurora MySQL)`);
   const missing = REQUIRED_ENV.filter((key) => !resource.env_vars[key]);
   if (missing.length > 0) throw new UnprocessableError(`resource is missing required env vars: ${missing.join(', ')}`);
   return {

@@ -15,7 +15,7 @@ describe('checkProvisionable', () => {
   };
 
   it.each([
-    [{ engine: 'aurora-mysql' }, 'engine aurora-mysql is not supported: only aurora-postgresql can be provisioned'],
+    [{ engine: 'mysql' }, 'engine mysql is not supported: only aurora-postgresql and aurora-mysql clusters can be provisioned'],
     [{ masterSecretArn: null }, 'cluster c has no RDS-managed master user secret (ManageMasterUserPassword)'],
     [{ httpEndpointEnabled: false }, 'the RDS Data API is not enabled on cluster c'],
   ])('refuses %j', (change, message) => {

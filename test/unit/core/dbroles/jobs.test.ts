@@ -13,7 +13,7 @@ const EXECUTION_TIMEOUT_SECONDS = 900;
 /** JobService over in-memory ports, on a clock the test moves. */
 function jobService(options: { vaultConfigured?: boolean } = {}) {
   const store = new MemoryJobStore();
-  const describer = new MemoryDescriber([orders, auroraCluster('mysql', { engine: 'aurora-mysql' })]);
+  const describer = new MemoryDescriber([orders, auroraCluster('unmanaged', { masterSecretArn: null })]);
   const workflow = new MemoryWorkflow();
   const clock = { now: START };
   const service = new JobService({
@@ -185,7 +185,7 @@ describe('JobService.createJob', () => {
   });
 
   it.each([
-    ['a cluster the service cannot provision', request({ aws: { instance_arn: auroraCluster('mysql').arn } }), 'UnprocessableError'],
+    ['a cluster the service cannot provision', request({ aws: { instance_arn: auroraCluster('unmanaged').arn } }), 'UnprocessableError'],
     ['a Vault path where no Vault is configured', request({ vault_provider: { secret_id: 'dbsecrets/data/' } }), 'UnprocessableError'],
     ['a database RDS does not know', request({ aws: { instance_arn: auroraCluster('nope').arn } }), 'NotFoundError'],
   ])('refuses %s, recording and locking nothing', async (_case, refused, name) => {

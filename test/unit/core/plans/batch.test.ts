@@ -25,7 +25,7 @@ describe('batch plan and apply', () => {
     expect(results.map(({ resource_name, role, status, message }) => ({ resource_name, role: role.split('_').at(-2) ?? role, status, message }))).toEqual([
       { resource_name: 'pg', role: 'ro', status: 'success', message: '' },
       { resource_name: 'nope', role: 'x', status: 'failed', message: 'resource not found' },
-      { resource_name: 'mysql', role: 'y', status: 'failed', message: 'resource subtype "mysql" cannot be provisioned: only postgres' },
+      { resource_name: 'mysql', role: 'y', status: 'failed', message: 'plan and apply are PostgreSQL-only: resource subtype "mysql" cannot be planned (DB role jobs do provision Aurora MySQL)' },
       { resource_name: 'pg', role: 'rw', status: 'failed', message: 'scope "app.missing" does not exist: no such schema' },
     ]);
     expect(new Set(results.map((result) => result.sid)).size).toBe(4);

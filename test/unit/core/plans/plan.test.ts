@@ -118,7 +118,7 @@ describe('plan', () => {
 
   it.each([
     ['a resource that does not exist', 'nope', 'resource not found'],
-    ['a resource that is not postgres', 'mysql', 'resource subtype "mysql" cannot be provisioned: only postgres'],
+    ['a resource that is not postgres', 'mysql', 'plan and apply are PostgreSQL-only: resource subtype "mysql" cannot be planned (DB role jobs do provision Aurora MySQL)'],
     ['a resource without its secret', 'no-secret', 'resource is missing required env vars: RDS_SECRET_ARN'],
   ])('refuses %s, and records nothing', async (_, name, message) => {
     // Prepare
