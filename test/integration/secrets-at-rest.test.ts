@@ -160,15 +160,15 @@ describe('secrets at rest', () => {
   it('migrates items stored in clear once, and a second run finds nothing to do', async () => {
     // Prepare: items as the service wrote them before encryption (values in clear)
     const migrating = newOrg('migrate');
-    const before = await apiAs({ org: migrating, groups: ['admin'] });
+    const owner = await apiAs({ org: migrating, groups: ['admin'] });
     const [envPassword, rolePassword] = [secret('old-env'), secret('old-role')];
-    await before('POST', '/resources', { body: { name: 'legacy', type: 'custom', env_vars: { HOST: 'h', DB_PASSWORD: 'x' }, roles: [{ name: 'legacy-ro', type: 'custom', secret: { 'envvar:PASS': 'x', 'envvar:USER': b64('u') } }] } });
+    await owner('POST', '/resources', { body: { name: 'legacy', type: 'custom', env_vars: { HOST: 'h', DB_PASSWORD: 'x' }, roles: [{ name: 'legacy-ro', type: 'custom', secret: { 'envvar:PASS': 'x', 'envvar:USER': b64('u') } }] } });
     await table().send(new UpdateCommand({ TableName: TABLE_NAME, Key: { pk: `ORG#${migrating}`, sk: 'RESOURCE#legacy' }, UpdateExpression: 'SET env_vars.DB_PASSWORD = :clear', ExpressionAttributeValues: { ':clear': envPassword } }));
     await table().send(
       new UpdateCommand({ TableName: TABLE_NAME, Key: { pk: `ORG#${migrating}`, sk: 'ROLE#legacy-ro' }, UpdateExpression: 'SET secret = :clear', ExpressionAttributeValues: { ':clear': { 'envvar:PASS': b64(rolePassword), 'envvar:USER': b64('u') } } }),
     );
     // Items in clear keep working
-    expect(await revealSecret(before, 'legacy', 'legacy-ro')).toEqual({ 'envvar:PASS': rolePassword, 'envvar:USER': 'u' });
+    expect(await revealSecret(owner, 'legacy', 'legacy-ro')).toEqual({ 'envvar:PASS': rolePassword, 'envvar:USER': 'u' });
     const sealer = new EnvelopeSecretSealer(localAesKeyring(readLocalKey(join(inject('stack').dir, SECRETS_KEY_FILE))));
     const migrate = () => encryptStoredSecrets({ client: table(), tableName: TABLE_NAME, sealer, orgId: migrating });
 
@@ -181,7 +181,7 @@ describe('secrets at rest', () => {
     expect(second).toEqual({ scanned: 2, encrypted: 0, already_encrypted: 3, changed_concurrently: 0 });
     const items = JSON.stringify([await itemOf(migrating, 'RESOURCE#legacy'), await itemOf(migrating, 'ROLE#legacy-ro')]);
     for (const value of [envPassword, rolePassword]) for (const form of forms(value)) expect(items).not.toContain(form);
-    expect(await revealSecret(before, 'legacy', 'legacy-ro')).toEqual({ 'envvar:PASS': rolePassword, 'envvar:USER': 'u' });
-    expect(((await before('GET', '/resources/legacy')).body as { env_vars: Record<string, string> }).env_vars).toEqual({ HOST: 'h', DB_PASSWORD: '*****' });
+    expect(await revealSecret(owner, 'legacy', 'legacy-ro')).toEqual({ 'envvar:PASS': rolePassword, 'envvar:USER': 'u' });
+    expect(((await owner('GET', '/resources/legacy')).body as { env_vars: Record<string, string> }).env_vars).toEqual({ HOST: 'h', DB_PASSWORD: '*****' });
   });
 });
