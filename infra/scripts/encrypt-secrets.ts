@@ -39,7 +39,12 @@ function target(): { client: DynamoDBClient; tableName: string; sealer: Envelope
     return { client: new DynamoDBClient({ region }), tableName: values.table, sealer: new EnvelopeSecretSealer(kmsKeyring(keyArn, new KMSClient({ region }))) };
   }
   const dir = process.env.LOCAL_STACK_DIR ?? '.local';
-  const info = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackInfo;
+  let info: StackInfo;
+  try {
+    info = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackInfo;
+  } catch {
+    throw new Error(`no ${dir}/stack.json: start the local stack with \`npm start\`, or give --table and --kms-key-arn for AWS`);
+  }
   return {
     client: new DynamoDBClient({ region: LOCAL_AWS_ENV.AWS_REGION, endpoint: `http://127.0.0.1:${info.ports.dynamodb}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     tableName: values.table ?? TABLE_NAME,

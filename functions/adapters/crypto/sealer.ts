@@ -1,16 +1,14 @@
-import {
-  AlgorithmSuiteIdentifier,
-  buildClient,
-  CommitmentPolicy,
-  type EncryptionContext,
-  getLocalCryptographicMaterialsCache,
-  type KeyringNode,
-  NodeCachingMaterialsManager,
-} from '@aws-crypto/client-node';
+// The SDK's own packages rather than `@aws-crypto/client-node`, which is CommonJS only and would bring
+// every keyring (RSA, hierarchical with its DynamoDB key store) into the bundles: these are ES modules.
+import { getLocalCryptographicMaterialsCache, NodeCachingMaterialsManager } from '@aws-crypto/caching-materials-manager-node';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy, type EncryptionContext, type KeyringNode } from '@aws-crypto/material-management-node';
 import { SEALED_PREFIX, type SecretContext, type SecretSealer } from '../../core/secrets';
 
 /** Key commitment on both sides (the SDK's default policy, said here so that it cannot change unnoticed). */
-const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const { encrypt } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+const { decrypt } = buildDecrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
 /**
  * Committing, without ECDSA signatures: the functions that encrypt are the ones that decrypt, so a
