@@ -27,6 +27,11 @@ export interface DeploymentSettings {
   triggerJobSteps: string[];
   /** Vault's address, for jobs that store credentials in KV v2 (empty: no Vault). */
   vaultAddress: string;
+  /**
+   * The Secrets Manager secret (ARN) whose string value is Vault's token; read by the job Task that
+   * writes to Vault at cold start. Empty: no token (Vault is not used).
+   */
+  vaultTokenSecretArn: string;
   /** The Powertools log level of every function (`POWERTOOLS_LOG_LEVEL`). */
   logLevel: LogLevelName;
 }
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   provisionTagValue: 'true',
   triggerJobSteps: [],
   vaultAddress: '',
+  vaultTokenSecretArn: '',
   logLevel: 'INFO',
 };
 
@@ -87,6 +93,7 @@ export function settingsFrom(read: ContextReader): DeploymentSettings {
     provisionTagValue: text('provisionTagValue') ?? DEFAULT_SETTINGS.provisionTagValue,
     triggerJobSteps: list(read('triggerJobSteps')) ?? DEFAULT_SETTINGS.triggerJobSteps,
     vaultAddress: text('vaultAddress') ?? DEFAULT_SETTINGS.vaultAddress,
+    vaultTokenSecretArn: text('vaultTokenSecretArn') ?? DEFAULT_SETTINGS.vaultTokenSecretArn,
     logLevel: logLevelOf(text('logLevel')) ?? DEFAULT_SETTINGS.logLevel,
   };
 }

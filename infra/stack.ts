@@ -14,6 +14,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -42,6 +43,20 @@ const TABLE_ACCESS: Record<HandlerGroup, TableAccess> = {
   provisioning: 'readWrite',
   sessions: 'read',
   dbroles: 'readWrite',
+};
+
+type SecretsAccess = 'none' | 'seal' | 'sealAndOpen';
+
+/**
+ * What each handler group does with secrets at rest: resources stores them and reveals them;
+ * provisioning stores the passwords its applies make and reads none; the others never touch them.
+ */
+const SECRETS_ACCESS: Record<HandlerGroup, SecretsAccess> = {
+  openapi: 'none',
+  resources: 'sealAndOpen',
+  provisioning: 'seal',
+  sessions: 'none',
+  dbroles: 'none',
 };
 
 /** Handler groups that reach Aurora clusters through the RDS Data API. */
@@ -80,6 +95,8 @@ function retentionOf(days: number): RetentionDays {
 export class DbAccessStack extends Stack {
   readonly table: TableV2;
   readonly idempotencyTable: TableV2;
+  /** Wraps the data keys of every secret stored in the table (docs/security.md). */
+  readonly secretsKey: Key;
   readonly api: HttpApi;
   readonly functions: Partial<Record<HandlerGroup, NodejsFunction>> = {};
   workflow!: StateMachine;
@@ -108,6 +125,14 @@ export class DbAccessStack extends Stack {
       timeToLiveAttribute: IDEMPOTENCY_TABLE_SCHEMA.ttlAttribute,
       encryption: TableEncryptionV2.awsManagedKey(),
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.secretsKey = new Key(this, 'SecretsKey', {
+      description: 'db-access: wraps the data keys of secrets at rest (credential env vars, role secrets, generated passwords)',
+      enableKeyRotation: true,
+      // Losing it loses every stored secret: it outlives the stack, and a deletion waits the longest window.
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(30),
     });
 
     const groups = [...new Set(routes.map((route) => route.group))];
@@ -159,6 +184,7 @@ export class DbAccessStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.apiEndpoint}/api` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SecretsKeyArn', { value: this.secretsKey.keyArn });
     this.suppressFindings();
   }
 
@@ -175,6 +201,7 @@ export class DbAccessStack extends Stack {
     if (access === 'read') this.table.grantReadData(fn);
     if (access === 'readWrite') this.table.grantReadWriteData(fn);
     if (DATA_API_GROUPS.has(group)) this.grantDataApi(fn, settings);
+    this.grantSecrets(fn, SECRETS_ACCESS[group]);
     // Groups with POST routes keep the first answer to a request with an Idempotency-Key.
     if (routesOfGroup(group).some((route) => route.method === 'POST')) {
       this.idempotencyTable.grantReadWriteData(fn);
@@ -256,6 +283,17 @@ export class DbAccessStack extends Stack {
     return fn;
   }
 
+  /**
+   * The secrets key, to the functions that store secrets (GenerateDataKey) or reveal them (Decrypt),
+   * with its ARN in their environment; no function may call kms:Encrypt or manage the key.
+   */
+  private grantSecrets(fn: NodejsFunction, access: SecretsAccess): void {
+    if (access === 'none') return;
+    fn.addEnvironment('SECRETS_KMS_KEY_ARN', this.secretsKey.keyArn);
+    this.secretsKey.grant(fn, 'kms:GenerateDataKey');
+    if (access === 'sealAndOpen') this.secretsKey.grantDecrypt(fn);
+  }
+
   /** The Data API on the configured clusters, and the cluster secrets it reads on the function's behalf. */
   private grantDataApi(fn: NodejsFunction, settings: DeploymentSettings): void {
     fn.addToRolePolicy(
@@ -280,7 +318,8 @@ export class DbAccessStack extends Stack {
    * for executions that end without finishing their job, the RDS tag trigger, and an alarm.
    */
   private dbRoleJobs(settings: DeploymentSettings, retention: RetentionDays, jobsApi: NodejsFunction): void {
-    const environment = { VAULT_ADDR: settings.vaultAddress, EVENT_BUS_NAME: 'default' };
+    // The Tasks share one bundle, which builds the secrets sealer when it loads: each knows the key's ARN.
+    const environment = { VAULT_ADDR: settings.vaultAddress, EVENT_BUS_NAME: 'default', SECRETS_KMS_KEY_ARN: this.secretsKey.keyArn };
     const tasks = Object.fromEntries(
       Object.entries(DBROLES_TASK_FUNCTIONS).map(([substitution, handler]) => {
         const fn = this.lambda(`dbroles-${handler}`, { entry: DBROLES_TASKS_ENTRY, handler, settings, retention, timeoutSeconds: 300, memorySize: MEMORY_MB.background, environment });
@@ -289,6 +328,12 @@ export class DbAccessStack extends Stack {
       }),
     ) as Record<keyof typeof DBROLES_TASK_FUNCTIONS, NodejsFunction>;
     for (const task of DBROLES_DATA_API_TASKS) this.grantDataApi(tasks[task], settings);
+    // Only LoginRole stores passwords (and opens older copies of them to replace them), and writes to Vault.
+    this.grantSecrets(tasks.LoginRoleFunctionArn, 'sealAndOpen');
+    if (settings.vaultTokenSecretArn) {
+      tasks.LoginRoleFunctionArn.addEnvironment('VAULT_TOKEN_SECRET_ARN', settings.vaultTokenSecretArn);
+      tasks.LoginRoleFunctionArn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [settings.vaultTokenSecretArn] }));
+    }
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     bus.grantPutEventsTo(tasks.FinishJobFunctionArn);
 

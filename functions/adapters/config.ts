@@ -31,7 +31,14 @@ export interface ServiceConfig {
   /** Set only locally: the local stack's description of its cluster, instead of calling RDS. */
   localRdsCatalog: string | undefined;
   vaultAddress: string | undefined;
+  /** Locally: Vault's token itself. In AWS it is read from Secrets Manager (`vaultTokenSecretArn`). */
   vaultToken: string | undefined;
+  /** The Secrets Manager secret that holds Vault's token (AWS). */
+  vaultTokenSecretArn: string | undefined;
+  /** The KMS key that wraps the data keys of secrets at rest (AWS). */
+  secretsKmsKeyArn: string | undefined;
+  /** Locally, instead of KMS: the file holding a 256-bit AES key that wraps them. */
+  secretsLocalKeyFile: string | undefined;
   trigger: {
     orgId: string;
     tagKey: string;
@@ -73,6 +80,9 @@ export function loadConfig(): ServiceConfig {
     localRdsCatalog: optional('LOCAL_RDS_CATALOG'),
     vaultAddress: optional('VAULT_ADDR'),
     vaultToken: optional('VAULT_TOKEN'),
+    vaultTokenSecretArn: optional('VAULT_TOKEN_SECRET_ARN'),
+    secretsKmsKeyArn: optional('SECRETS_KMS_KEY_ARN'),
+    secretsLocalKeyFile: optional('SECRETS_LOCAL_KEY_FILE'),
     trigger: {
       orgId: optional('TRIGGER_ORG_ID') ?? 'default',
       tagKey: optional('TRIGGER_TAG_KEY') ?? 'hoop.dev/provision-roles',

@@ -55,3 +55,9 @@ export class OutcomeUnknownError extends DomainError {
     super(message);
   }
 }
+
+/**
+ * A stored secret could not be decrypted (its key is unavailable, or it was moved from the item it
+ * was sealed for). The message names the resource and connection, never the stored value.
+ */
+export class SecretUnreadableError extends DomainError {}

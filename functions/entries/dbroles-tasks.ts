@@ -10,6 +10,9 @@ import { SessionStore } from '../adapters/dynamodb/session-store';
 import { eventBridgeClient } from '../adapters/eventbridge/client';
 import { EventBridgeJobEvents } from '../adapters/eventbridge/publisher';
 import { HttpVaultWriter } from '../adapters/vault';
+import { secretSealer } from '../adapters/crypto/secret-sealer';
+import { cachedAtColdStart, readSecretString, secretsManagerClient } from '../adapters/secrets-manager/secret-string';
+import type { VaultKv2Writer } from '../core/dbroles/ports';
 import { jobCredentialsWriter } from '../core/dbroles/credentials';
 import { jobEngineFor } from '../core/dbroles/engines';
 import {
@@ -31,8 +34,14 @@ import { ResourceService } from '../core/resources/use-cases';
  * call (the Data API client in the Tasks that reach the cluster, EventBridge in finishJob), so the others never build it.
  */
 const store = new DynamoDbJobStore(dynamodbDocumentClient(), config.tableName);
-const resources = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
-const vault = config.vaultAddress ? new HttpVaultWriter(config.vaultAddress, config.vaultToken ?? '') : undefined;
+const resources = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName), secretSealer(config));
+
+/** Vault's token: in AWS from Secrets Manager (read at cold start, kept), never a plain environment variable; locally VAULT_TOKEN. */
+function vaultWriter(address: string, tokenSecretArn: string | undefined): VaultKv2Writer {
+  const token = tokenSecretArn ? cachedAtColdStart(() => readSecretString(secretsManagerClient(), tokenSecretArn)) : async () => config.vaultToken ?? '';
+  return { writeKv2: async (path, data) => new HttpVaultWriter(address, await token()).writeKv2(path, data) };
+}
+const vault = config.vaultAddress ? vaultWriter(config.vaultAddress, config.vaultTokenSecretArn) : undefined;
 
 const tasks = jobTasks({
   store,

@@ -12,6 +12,7 @@ import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { PlanStore } from '../adapters/dynamodb/plan-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
+import { secretSealer } from '../adapters/crypto/secret-sealer';
 
 const resourceStore = new ResourceStore(dynamodbDocumentClient(), config.tableName);
 const sessions = new SessionStore(dynamodbDocumentClient(), config.tableName);
@@ -20,7 +21,7 @@ const service = new PlanService({
   plans: new PlanStore(dynamodbDocumentClient(), config.tableName),
   sessions,
   clusterFor: (target) => sqlClusterAccess(new DataApiSqlPort(rdsDataClient(), { resourceArn: target.clusterArn, secretArn: target.secretArn })),
-  storeCredentials: storeProvisionedCredentials(new ResourceService(resourceStore, sessions)),
+  storeCredentials: storeProvisionedCredentials(new ResourceService(resourceStore, sessions, secretSealer(config))),
   planTtlSeconds: config.planTtlSeconds,
   log,
 });

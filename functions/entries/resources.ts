@@ -5,8 +5,9 @@ import { createHttpHandler } from '../http/handler';
 import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
+import { secretSealer } from '../adapters/crypto/secret-sealer';
 
-const service = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName));
+const service = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName), secretSealer(config));
 
 /**
  * Resources, their connections and the audited reveal of connection credentials. The operation ids

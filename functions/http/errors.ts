@@ -1,4 +1,4 @@
-import { ConflictError, DeadlineExceededError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, OutcomeUnknownError, TooLargeError, UnprocessableError } from '../core/errors';
+import { ConflictError, DeadlineExceededError, DomainError, ForbiddenError, InvalidInputError, NotFoundError, OutcomeUnknownError, SecretUnreadableError, TooLargeError, UnprocessableError } from '../core/errors';
 
 /** The request carries no readable, verified bearer token. Only the HTTP layer can tell. */
 export class UnauthorizedError extends DomainError {
@@ -21,6 +21,8 @@ const STATUSES: [DomainErrorKind, number, Record<string, string>?][] = [
   // Exposed (unlike other 5xx): the caller must know that a retry is safe, or that it must look first.
   [DeadlineExceededError, 503, { 'retry-after': '5' }],
   [OutcomeUnknownError, 504],
+  // Exposed: the caller learns which stored secret is unreadable (never its value), and that a retry will not help.
+  [SecretUnreadableError, 500],
 ];
 
 export interface HttpErrorAnswer {

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { type HandlerGroup, routes } from '../../functions/http/routes';
 import { handlerEntry } from '../handlers';
 import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table';
+import { loadOrCreateLocalKey } from '../../functions/adapters/crypto/keyrings';
 import { ensureTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb';
 import { startDynamoDbFaults } from './dynamodb-faults';
 import { type HttpHandler, startLocalHttpApi } from './http-api';
@@ -32,6 +33,8 @@ export const LOCAL_MYSQL_CLUSTER_ARN = clusterArnOf(LOCAL_MYSQL_CLUSTER_ID);
 export const LOCAL_MYSQL_SECRET_ARN = secretArnOf(LOCAL_MYSQL_CLUSTER_ID);
 export const TABLE_NAME = 'db-access';
 export const IDEMPOTENCY_TABLE_NAME = 'db-access-idempotency';
+/** The local stand-in for the KMS key of secrets at rest (mode 0600), under the stack's directory. */
+export const SECRETS_KEY_FILE = 'secrets-key';
 
 /** What a client needs, as printed and written to `.local/stack.json`. */
 export interface StackInfo {
@@ -139,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const masterPassword = readOrCreate(join(dir, 'master-password'), () => randomBytes(24).toString('base64url'));
     const superuserPassword = readOrCreate(join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
+    const secretsKeyFile = join(dir, SECRETS_KEY_FILE);
+    loadOrCreateLocalKey(secretsKeyFile);
     // MySQL only where MariaDB is installed: `npm start` says how to install it otherwise.
     const startMysql = async (dataDir: string, port?: number) =>
       startLocalMysql({ dataDir, port: port ?? (await freePort()), masterPassword: randomBytes(24).toString('base64url'), superuserPassword: randomBytes(24).toString('base64url') });
@@ -227,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${options.ports.stepFunctions}`,
       STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
       LOCAL_RDS_CATALOG: catalog.path,
+      SECRETS_LOCAL_KEY_FILE: secretsKeyFile,
       TRIGGER_ORG_ID: options.triggerOrg ?? LOCAL_ORG,
       TRIGGER_TAG_KEY: LOCAL_TAG.key,
       TRIGGER_TAG_VALUE: LOCAL_TAG.value,

@@ -11,6 +11,7 @@ import { benchApi } from './api';
 import { benchBundles } from './bundles';
 import { benchJobs } from './jobs';
 import { benchProvisioning } from './provisioning';
+import { benchSecrets } from './secrets';
 import { type BenchRow, printTable, writeReport } from './report';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -25,6 +26,7 @@ try {
   rows.push(...(await benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
   rows.push(...(await benchProvisioning(stack.info)));
   rows.push(...(await benchJobs(stack.info)));
+  rows.push(...(await benchSecrets({ ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
 } finally {
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });

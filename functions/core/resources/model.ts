@@ -88,7 +88,10 @@ interface ConnectionFields extends Required<Omit<ConnectionSettings, 'subtype' |
   command: string[];
 }
 
-/** A connection as stored: every setting filled in, secret values in clear (base64 or references). */
+/**
+ * A connection: every setting filled in; secret values are base64 strings or references, sealed
+ * (`functions/core/secrets.ts`) once stored, except in items written before encryption.
+ */
 export interface ConnectionRecord extends ConnectionFields {
   resource_id: string;
   secret: Record<string, string>;

@@ -2,6 +2,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import type { Principal } from '../principal';
 import { newId, newTimeOrderedId } from '../ids';
 import { retry } from '../retry';
+import type { SecretSealer } from '../secrets';
 import {
   type ConnectionInput,
   type ConnectionRecord,
@@ -17,6 +18,7 @@ import {
   toConnectionView,
   toResourceView,
 } from './model';
+import { openConnectionSecret, sealConnectionSecret, sealResourceSecrets } from './secrets';
 import { ResourceNameTakenError, type ResourceStorePort, type SessionWriter, StaleResourceError } from './ports';
 
 const now = () => new Date().toISOString();
@@ -40,7 +42,14 @@ export class ResourceService {
     private readonly store: ResourceStorePort,
     /** Where reveals of credentials are recorded. */
     private readonly sessions: SessionWriter,
+    /** Encrypts secret values before they are stored, and decrypts them for the reveal. */
+    private readonly sealer: SecretSealer,
   ) {}
+
+  // Every value the client or the service gives is sealed, even one that looks sealed already.
+  private sealResource = (orgId: string, resource: ResourceRecord) => sealResourceSecrets(this.sealer, orgId, resource);
+  private sealConnection = (orgId: string, connection: ConnectionRecord) => sealConnectionSecret(this.sealer, orgId, connection);
+  private openSecret = (orgId: string, resourceName: string, connection: ConnectionRecord) => openConnectionSecret(this.sealer, orgId, resourceName, connection);
 
   private async requireResource(orgId: string, name: string): Promise<ResourceRecord> {
     const resource = await this.store.getResource(orgId, name);
@@ -77,7 +86,11 @@ export class ResourceService {
       connectionRecordFrom(connection, connection.name, resource, { id: newId(), managed_by: '' }),
     );
     resource.connection_names = Object.fromEntries(connections.map((connection) => [connection.name, connection.id]));
-    await this.store.createResource(caller.orgId, resource, connections);
+    await this.store.createResource(
+      caller.orgId,
+      await this.sealResource(caller.orgId, resource),
+      await Promise.all(connections.map((connection) => this.sealConnection(caller.orgId, connection))),
+    );
     return toResourceView(resource, connections, { showEnvVars: true });
   }
 
@@ -118,8 +131,9 @@ export class ResourceService {
       if (hasConnections(current) && (next.type !== current.type || next.subtype !== current.subtype)) {
         throw new ConflictError('cannot change resource type or subtype while it has roles');
       }
-      await this.store.replaceResource(caller.orgId, current, next);
-      return next;
+      const stored = await this.sealResource(caller.orgId, next);
+      await this.store.replaceResource(caller.orgId, current, stored);
+      return stored;
     });
     return this.present(caller, updated);
   }
@@ -136,7 +150,7 @@ export class ResourceService {
     return retryOnStale(async () => {
       const resource = await this.requireResource(caller.orgId, resourceName);
       const connection = connectionRecordFrom(input, input.name, resource, { id: newId(), managed_by: '' });
-      await this.store.createConnection(caller.orgId, resource, connection, now());
+      await this.store.createConnection(caller.orgId, resource, await this.sealConnection(caller.orgId, connection), now());
       return toConnectionView(connection, resource.name);
     });
   }
@@ -149,7 +163,7 @@ export class ResourceService {
       const resource = await this.requireResource(caller.orgId, resourceName);
       const current = await this.requireConnection(caller.orgId, resource, connectionName);
       const connection = connectionRecordFrom(input, connectionName, resource, { id: current.id, managed_by: current.managed_by });
-      await this.store.replaceConnection(caller.orgId, resource, connection, now());
+      await this.store.replaceConnection(caller.orgId, resource, await this.sealConnection(caller.orgId, connection), now());
       return toConnectionView(connection, resource.name);
     });
   }
@@ -165,15 +179,15 @@ export class ResourceService {
   /**
    * Stores credentials the service made (plan/apply, DB role jobs) as connections of a resource,
    * creating the resource when it is missing and replacing older connections of the same names.
-   * `refresh` is shown every other connection of the resource; one it returns replaces that one in the
-   * same write (older copies of credentials that must change with them). Used by the provisioning
-   * code, never exposed over HTTP.
+   * `refresh` is shown every other connection of the resource, its secret opened; one it returns
+   * replaces that one in the same write (older copies of credentials that must change with them).
+   * Every secret is sealed before the write. Used by the provisioning code, never exposed over HTTP.
    */
   async upsertServiceConnections(
     orgId: string,
     resourceSpec: Pick<ResourceRecord, 'name' | 'type' | 'subtype' | 'env_vars'>,
     connections: Array<{ input: ConnectionInput; managedBy: string }>,
-    refresh: (connection: ConnectionRecord) => ConnectionRecord | undefined = () => undefined,
+    refresh?: (connection: ConnectionRecord) => ConnectionRecord | undefined,
   ): Promise<void> {
     await retryOnStale(async () => {
       const existing = await this.store.getResource(orgId, resourceSpec.name);
@@ -194,7 +208,11 @@ export class ResourceService {
         );
         resource.connection_names = Object.fromEntries(records.map((connection) => [connection.name, connection.id]));
         try {
-          await this.store.createResource(orgId, resource, records);
+          await this.store.createResource(
+            orgId,
+            await this.sealResource(orgId, resource),
+            await Promise.all(records.map((connection) => this.sealConnection(orgId, connection))),
+          );
           return;
         } catch (error) {
           // Created concurrently by another job or apply: read it again and upsert into it.
@@ -210,12 +228,14 @@ export class ResourceService {
         }),
       );
       const names = new Set(records.map((connection) => connection.name));
-      const others = ((await this.store.getConnectionsOf(orgId, [existing])).get(existing.id) ?? []).filter(
-        (connection) => !names.has(connection.name),
-      );
-      const refreshed = others.flatMap((connection) => refresh(connection) ?? []);
+      const others = refresh
+        ? ((await this.store.getConnectionsOf(orgId, [existing])).get(existing.id) ?? []).filter((connection) => !names.has(connection.name))
+        : [];
+      const opened = await Promise.all(others.map(async (connection) => ({ ...connection, secret: await this.openSecret(orgId, existing.name, connection) })));
+      const refreshed = opened.flatMap((connection) => refresh?.(connection) ?? []);
       if (records.length + refreshed.length === 0) return;
-      await this.store.upsertConnections(orgId, existing, [...records, ...refreshed], timestamp);
+      const sealed = await Promise.all([...records, ...refreshed].map((connection) => this.sealConnection(orgId, connection)));
+      await this.store.upsertConnections(orgId, existing, sealed, timestamp);
     });
   }
 
@@ -226,6 +246,8 @@ export class ResourceService {
   async revealCredentials(caller: Principal, resourceName: string, connectionName: string): Promise<RevealedCredentials> {
     const resource = await this.requireResource(caller.orgId, resourceName);
     const connection = await this.requireConnection(caller.orgId, resource, connectionName);
+    // Opened before the session is written: a secret that cannot be read is not recorded as revealed.
+    const secret = await this.openSecret(caller.orgId, resource.name, connection);
     const timestamp = now();
     await this.sessions.create(caller.orgId, {
       id: newTimeOrderedId(),
@@ -241,7 +263,7 @@ export class ResourceService {
     });
     return {
       role: connection.name,
-      secret: Object.fromEntries(Object.entries(connection.secret).map(([key, value]) => [key, revealSecretValue(value)])),
+      secret: Object.fromEntries(Object.entries(secret).map(([key, value]) => [key, revealSecretValue(value)])),
     };
   }
 }

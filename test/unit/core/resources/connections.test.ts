@@ -128,9 +128,9 @@ describe('the reveal of credentials', () => {
 
   it('reveals nothing when the reveal cannot be recorded', async () => {
     // Prepare
-    const { store, admin } = resourcesWorld();
+    const { store, sealer, admin } = resourcesWorld();
     const unrecorded: SessionWriter = { create: async () => Promise.reject(new Error('the audit trail is down')) };
-    const service = new ResourceService(store, unrecorded);
+    const service = new ResourceService(store, unrecorded, sealer);
     await service.createResource(admin, postgres('pg', [{ name: 'ro', secret: { 'envvar:PASS': b64('s3cret') } }]));
 
     // Act

@@ -114,6 +114,8 @@ describe('resources', () => {
       service.createConnection(otherAdmin, 'pg', { name: 'rw', type: 'database' }),
       service.revealCredentials(otherAdmin, 'pg', 'ro'),
     ];
+    // Settled before the next write, which takes a while (it encrypts): a refusal is never left unhandled.
+    await Promise.allSettled(reads);
     const ownCopy = await service.createResource(otherAdmin, postgres('pg', [{ name: 'ro' }]));
 
     // Assess

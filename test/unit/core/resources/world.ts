@@ -2,6 +2,7 @@ import { ResourceService } from '../../../../functions/core/resources/use-cases'
 import { MemorySessionStore } from '../../../support/memory/audit';
 import { MemoryResourceStore } from '../../../support/memory/resources';
 import { principal } from '../../../support/use-cases';
+import { testSealer } from '../../../support/secrets';
 
 export const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -9,10 +10,12 @@ export const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64'
 export function resourcesWorld() {
   const store = new MemoryResourceStore();
   const sessions = new MemorySessionStore();
+  const sealer = testSealer();
   return {
     store,
     sessions,
-    service: new ResourceService(store, sessions),
+    sealer,
+    service: new ResourceService(store, sessions, sealer),
     admin: principal('org-a', 'admin', 'alice'),
     auditor: principal('org-a', 'auditor'),
     user: principal('org-a', 'user'),
