@@ -1,6 +1,7 @@
 import { GetExecutionHistoryCommand, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
-import type { LocalClusterInfo, StackInfo } from '../../infra/local/stack';
+import type { LocalClusterInfo, LocalMysqlClusterInfo, StackInfo } from '../../infra/local/stack';
 import { LOCAL_STATE_MACHINE_ARN } from '../../infra/local/workflows';
 import type { BenchRow } from './report';
 import { dataApiCalls } from './data-api-calls';
@@ -48,6 +49,30 @@ async function ensureDatabases(url: string, prefix: string, count: number, schem
 }
 
 let largeCluster: Promise<LocalClusterInfo> | undefined;
+let mysqlCluster: Promise<LocalMysqlClusterInfo> | undefined;
+const MYSQL_SCHEMAS = 20;
+
+/** An Aurora MySQL cluster (MariaDB) of the bench's own with 20 schemas of 5 tables, made once per run. */
+function mysqlClusterOf(stack: StackInfo): Promise<LocalMysqlClusterInfo> {
+  mysqlCluster ??= (async () => {
+    const origin = stack.api_url.replace(/\/api$/, '');
+    const answer = await fetch(`${origin}/_local/mysql-clusters`, { method: 'POST', body: JSON.stringify({ label: 'bench' }) });
+    if (answer.status !== 201) throw new Error(`POST /_local/mysql-clusters: ${answer.status} ${await answer.text()}`);
+    const cluster = (await answer.json()) as LocalMysqlClusterInfo;
+    const url = new URL(cluster.mysql_url);
+    const master = await mysql.createConnection({ host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+    try {
+      for (let schema = 1; schema <= MYSQL_SCHEMAS; schema++) {
+        await master.query(`CREATE SCHEMA IF NOT EXISTS s${schema}`);
+        for (let table = 1; table <= 5; table++) await master.query(`CREATE TABLE IF NOT EXISTS s${schema}.t${table} (id int PRIMARY KEY)`);
+      }
+    } finally {
+      await master.end();
+    }
+    return cluster;
+  })();
+  return mysqlCluster;
+}
 
 /** A second local cluster (another PostgreSQL server), made once per bench run, with 100 databases. */
 function largeClusterOf(stack: StackInfo): Promise<LocalClusterInfo> {
@@ -129,6 +154,15 @@ export async function benchJobs(stack: StackInfo): Promise<BenchRow[]> {
 
   const job = await runJob(stack, { instanceArn: stack.cluster_arn, secretArn: stack.secret_arn });
   const largeJob = await runJob(stack, { instanceArn: large.instance_arn, secretArn: large.secret_arn });
+  const mysqlRows: BenchRow[] = [];
+  if (stack.mysql_url) {
+    const cluster = await mysqlClusterOf(stack);
+    const mysqlJob = await runJob(stack, { instanceArn: cluster.instance_arn, secretArn: cluster.secret_arn });
+    mysqlRows.push(
+      { section: 'dbroles', metric: `MySQL job on ${MYSQL_SCHEMAS} schemas wall time`, value: mysqlJob.wall, unit: 'ms' },
+      { section: 'dbroles', metric: `MySQL job on ${MYSQL_SCHEMAS} schemas: Data API calls per role`, value: mysqlJob.calls / 3, unit: 'calls', baseline: { name: 'schemas', value: MYSQL_SCHEMAS } },
+    );
+  }
   const label = `${databases} databases (${DATABASES} × ${SCHEMAS} schemas × ${TABLES_PER_SCHEMA} tables)`;
   return [
     { section: 'dbroles', metric: `job on ${label} wall time`, value: job.wall, unit: 'ms' },
@@ -139,5 +173,6 @@ export async function benchJobs(stack: StackInfo): Promise<BenchRow[]> {
     { section: 'dbroles', metric: `job on ${largeDatabases} databases (${LARGE_CLUSTER_SCHEMAS} schemas × 5 tables) wall time`, value: largeJob.wall, unit: 'ms' },
     { section: 'dbroles', metric: `job on ${largeDatabases} databases: Data API calls per role per database`, value: largeJob.calls / (3 * largeDatabases), unit: 'calls' },
     { section: 'dbroles', metric: `job on ${largeDatabases} databases: longest single Task`, value: largeJob.longestTask, unit: 'ms' },
+    ...mysqlRows,
   ];
 }
