@@ -70,9 +70,7 @@ export async function runPlan(
     const ordered = [config.defaultDatabase, ...[...new Set(fresh.statements.map((statement) => statement.database))].filter((name) => name !== config.defaultDatabase).sort()];
     for (const database of ordered) {
       const transaction = await begin(database);
-      for (const statement of fresh.statements.filter((candidate) => candidate.database === database)) {
-        await transaction.run(withPassword(statement, verifier));
-      }
+      await transaction.run(fresh.statements.filter((candidate) => candidate.database === database).map((statement) => withPassword(statement, verifier)));
       await transaction.commit();
       open.delete(database);
       progress.committed++;
