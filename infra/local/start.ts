@@ -8,9 +8,12 @@ import { portsFrom, startLocalStack } from './stack';
 const fresh = process.argv.includes('--fresh');
 const apiPort = Number(process.env.PORT ?? 3000);
 const dir = process.env.LOCAL_STACK_DIR ?? '.local';
+// A cloud-like round trip for every Data API call, so that call counts show up as time.
+const dataApiLatencyMs = Number(process.env.LOCAL_DATA_API_LATENCY_MS ?? 0);
+if (!Number.isInteger(dataApiLatencyMs) || dataApiLatencyMs < 0) throw new Error('LOCAL_DATA_API_LATENCY_MS must be a whole number of milliseconds, 0 or more');
 
 const started = Date.now();
-const stack = await startLocalStack({ dir, ports: portsFrom(apiPort), fresh });
+const stack = await startLocalStack({ dir, ports: portsFrom(apiPort), fresh, dataApiLatencyMs });
 const { info } = stack;
 
 process.stdout.write(
