@@ -76,6 +76,16 @@ export async function prepareProvisioningBench(stack: StackInfo): Promise<void> 
   if (answer.status !== 201) throw new Error(`could not create the bench resource: ${answer.status}`);
 }
 
+/**
+ * Drops the larger catalog once the provisioning bench is done: the job bench provisions every
+ * database of the cluster, and its figures compare across versions on the same 24 databases.
+ */
+export async function cleanUpProvisioningBench(stack: StackInfo): Promise<void> {
+  await withClient(stack, 'postgres', async (client) => {
+    for (const database of LARGE_DATABASES) await client.query(`DROP DATABASE IF EXISTS ${database}`);
+  });
+}
+
 const schemaNames = (count: number) => Array.from({ length: count }, (_, index) => `s${index + 1}`);
 const scopesOf = (databases: string[], schemas: number) => databases.flatMap((database) => schemaNames(schemas).map((schema) => `${database}.${schema}`));
 const labelOf = (databases: string[], schemas: number) => `${databases.length} dbs × ${schemas} schemas × ${TABLES_PER_SCHEMA} tables`;

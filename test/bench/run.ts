@@ -12,7 +12,7 @@ import { type StackInfo, startLocalStack } from '../../infra/local/stack';
 import { benchApi } from './api';
 import { benchBundles } from './bundles';
 import { benchJobs } from './jobs';
-import { benchProvisioning, prepareProvisioningBench } from './provisioning';
+import { benchProvisioning, cleanUpProvisioningBench, prepareProvisioningBench } from './provisioning';
 import { type BenchRow, medianOfRuns, printTable, withSuffix, writeReport } from './report';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -48,6 +48,7 @@ try {
   rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` }))));
   await prepareProvisioningBench(stack.info);
   rows.push(...(await atEachLatency(stack.info, () => benchProvisioning(stack.info))));
+  await cleanUpProvisioningBench(stack.info);
   rows.push(...(await atEachLatency(stack.info, () => benchJobs(stack.info))));
 } finally {
   await stack.stop();

@@ -102,6 +102,29 @@ describe('the catalog reads and the apply at the Data API limits', () => {
     expect((await dataApiCalls(secretArn)) - before).toBe(1);
   });
 
+  it('runs statements holding quotes, backslashes and the block\'s own dollar quote exactly as written', async () => {
+    // Prepare
+    const role = newDatabaseName('pages_quoted');
+    const comment = "it's $block$ \\ $$ done";
+
+    // Act
+    await inInvocation(async () => {
+      const transaction = await access.begin(database);
+      await transaction.run([`CREATE ROLE "${role}" NOLOGIN`, `COMMENT ON ROLE "${role}" IS E'it''s $block$ \\\\ $$ done'`]);
+      await transaction.commit();
+    });
+
+    // Assess
+    const master = await masterClient(database);
+    try {
+      const { rows } = await master.query<{ comment: string }>("SELECT shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE rolname = $1", [role]);
+      expect(rows).toEqual([{ comment }]);
+      await master.query(`DROP ROLE "${role}"`);
+    } finally {
+      await master.end();
+    }
+  });
+
   it("runs a database's statements in one call, and a failure names the statement, its password redacted, and undoes the rest", async () => {
     // Prepare
     const role = newDatabaseName('pages_role');
