@@ -81,8 +81,9 @@ export async function runPlan(
     // Once the role exists, the other databases are independent transactions: they run at the same
     // time, and each commits when its statements succeeded, whatever another's outcome.
     const others = [...new Set(fresh.statements.map((statement) => statement.database))].filter((name) => name !== config.defaultDatabase).sort();
-    const failure = (await Promise.allSettled(others.map(runAndCommit))).find((outcome) => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+    const failures = (await Promise.allSettled(others.map(runAndCommit))).flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    // A commit whose outcome is unknown, or time that ran out, says more than another database's refusal.
+    if (failures.length > 0) throw failures.find((error) => error instanceof OutcomeUnknownError) ?? failures.find((error) => error instanceof DeadlineExceededError) ?? failures[0];
   } finally {
     // Whatever did not commit is rolled back, which also frees its lock. The apply awaits it after
     // recording its outcome: a rollback stuck behind a stalled statement must not take the time
