@@ -78,11 +78,12 @@ export async function prepareProvisioningBench(stack: StackInfo): Promise<void> 
 
 /**
  * Drops the larger catalog once the provisioning bench is done: the job bench provisions every
- * database of the cluster, and its figures compare across versions on the same 24 databases.
+ * database of the cluster, and its figures compare across versions on the same 24 databases. FORCE:
+ * the local Data API's pool still holds idle sessions there.
  */
 export async function cleanUpProvisioningBench(stack: StackInfo): Promise<void> {
   await withClient(stack, 'postgres', async (client) => {
-    for (const database of LARGE_DATABASES) await client.query(`DROP DATABASE IF EXISTS ${database}`);
+    for (const database of LARGE_DATABASES) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   });
 }
 
