@@ -96,6 +96,8 @@ export interface LocalStackOptions {
    * (`infra/local/dynamodb-faults.ts`), on this port.
    */
   dynamodbFaultsPort?: number;
+  /** How long every local Data API call waits before it runs, as a round trip to AWS would (default 0). */
+  dataApiLatencyMs?: number;
 }
 
 export interface LocalStack {
@@ -168,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.ports.dataApi,
       clusters: { [LOCAL_CLUSTER_ARN]: { host: postgres.host, port: postgres.port } },
       secrets: { [LOCAL_SECRET_ARN]: { username: postgres.masterUser, password: masterPassword } },
+      latencyMs: options.dataApiLatencyMs,
     });
     stops.push(dataApi.stop);
     const catalog = new LocalRdsCatalogFile(join(dir, 'rds-catalog.json'), { account: LOCAL_ACCOUNT, region: LOCAL_REGION });

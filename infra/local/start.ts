@@ -12,6 +12,12 @@ import { type LocalStack, portsFrom, startLocalStack } from './stack';
 const fresh = process.argv.includes('--fresh');
 const apiPort = Number(process.env.PORT ?? 3000);
 const dir = process.env.LOCAL_STACK_DIR ?? '.local';
+// A cloud-like round trip for every Data API call, so that call counts show up as time.
+const dataApiLatencyMs = Number(process.env.LOCAL_DATA_API_LATENCY_MS ?? 0);
+if (!Number.isInteger(dataApiLatencyMs) || dataApiLatencyMs < 0) {
+  process.stderr.write('npm start: LOCAL_DATA_API_LATENCY_MS must be a whole number of milliseconds, 0 or more\n');
+  process.exit(1);
+}
 
 /** The data directory cannot be made or written to. */
 class DataDirectoryError extends Error {}
@@ -46,7 +52,7 @@ try {
   assertWritableDirectory(dir);
   assertJavaRuns();
   await assertPortsFree({ ...ports });
-  stack = await startLocalStack({ dir, ports, fresh });
+  stack = await startLocalStack({ dir, ports, fresh, dataApiLatencyMs });
 } catch (error) {
   failStart(error);
 }

@@ -1,20 +1,43 @@
 /**
  * `npm run bench`: figures to compare over time, never thresholds. Starts its own local stack in a
- * temporary directory, prints one table and writes it as JSON under `.local/bench/`.
+ * temporary directory, prints one table and writes it as JSON under `.local/bench/`. Every figure of
+ * the API, provisioning and job benches is the median of `RUNS` runs; the provisioning and job figures
+ * are measured again at a cloud-like Data API latency, their metrics suffixed ` @<n>ms`.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../infra/local/ports';
-import { startLocalStack } from '../../infra/local/stack';
+import { type StackInfo, startLocalStack } from '../../infra/local/stack';
 import { benchApi } from './api';
 import { benchBundles } from './bundles';
 import { benchJobs } from './jobs';
-import { benchProvisioning } from './provisioning';
+import { benchProvisioning, cleanUpProvisioningBench, prepareProvisioningBench } from './provisioning';
 import { benchSecrets } from './secrets';
-import { type BenchRow, printTable, writeReport } from './report';
+import { type BenchRow, medianOfRuns, printTable, withSuffix, writeReport } from './report';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const RUNS = 3;
+/** Per-call Data API latencies the provisioning and job figures are measured at: none, and about a cloud round trip. */
+const LATENCIES_MS = [0, 20];
+
+/** Sets the local Data API's per-call latency for every call, without restarting the stack. */
+async function setDataApiLatency(stack: StackInfo, latencyMs: number): Promise<void> {
+  const answer = await fetch(`http://127.0.0.1:${stack.ports.dataApi}/_local/latency`, { method: 'POST', body: JSON.stringify({ latency_ms: latencyMs }) });
+  if (!answer.ok) throw new Error(`could not set the Data API latency: ${answer.status}`);
+}
+
+/** A bench at each latency, the median of its runs, suffixed with the latency when there is one. */
+async function atEachLatency(stack: StackInfo, bench: () => Promise<BenchRow[]>): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const latencyMs of LATENCIES_MS) {
+    await setDataApiLatency(stack, latencyMs);
+    rows.push(...withSuffix(await medianOfRuns(RUNS, bench), latencyMs === 0 ? '' : ` @${latencyMs}ms`));
+  }
+  await setDataApiLatency(stack, 0);
+  return rows;
+}
+
 const rows: BenchRow[] = [];
 rows.push(...(await benchBundles()));
 
@@ -23,9 +46,11 @@ chmodSync(dir, 0o755);
 const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
 const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
 try {
-  rows.push(...(await benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
-  rows.push(...(await benchProvisioning(stack.info)));
-  rows.push(...(await benchJobs(stack.info)));
+  rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` }))));
+  await prepareProvisioningBench(stack.info);
+  rows.push(...(await atEachLatency(stack.info, () => benchProvisioning(stack.info))));
+  await cleanUpProvisioningBench(stack.info);
+  rows.push(...(await atEachLatency(stack.info, () => benchJobs(stack.info))));
   rows.push(...(await benchSecrets({ ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
 } finally {
   await stack.stop();

@@ -40,8 +40,11 @@ export interface ApplyTransaction {
   readCluster(config: PlanConfig): Promise<ClusterState>;
   /** This database's state, read inside this transaction. */
   readDatabase(config: PlanConfig): Promise<DatabaseState>;
-  /** Runs one statement of the plan. */
-  run(sql: string): Promise<void>;
+  /**
+   * Runs this database's statements of the plan, in order, in one call (nothing when there are none).
+   * A failure names the statement that failed, its secrets redacted.
+   */
+  run(statements: readonly string[]): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }

@@ -1,9 +1,13 @@
 import { sqlCatalog } from '../postgres/snapshot';
 import type { SqlPort } from '../postgres/sql-port';
+import { statementBlock } from '../postgres/statement-block';
 import { sql } from '../postgres/statements';
 import type { ClusterAccess } from './ports';
 
-/** Plan and apply's access to a cluster over SQL: the catalog reads of `postgres/catalog.ts`, the advisory lock. */
+/**
+ * Plan and apply's access to a cluster over SQL: the catalog reads of `postgres/catalog.ts`, the advisory
+ * lock, and a database's statements as one block (one call, however many statements).
+ */
 export function sqlClusterAccess(port: SqlPort): ClusterAccess {
   return {
     catalog: sqlCatalog((database, text, parameters) => port.query(database, text, parameters)),
@@ -15,7 +19,9 @@ export function sqlClusterAccess(port: SqlPort): ClusterAccess {
         lock: () => transaction.execute(sql.lockProvisioning()),
         readCluster: (config) => inTransaction.readCluster(config),
         readDatabase: (config) => inTransaction.readDatabase(config, database),
-        run: (statement) => transaction.execute(statement),
+        run: async (statements) => {
+          if (statements.length > 0) await transaction.execute(statementBlock(statements));
+        },
         commit: () => transaction.commit(),
         rollback: () => transaction.rollback(),
       };

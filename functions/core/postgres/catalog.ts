@@ -1,8 +1,8 @@
 /**
- * The two catalog reads of a plan: one for the cluster, one per database. Each returns a single row
- * with a single JSON column, aggregated in PostgreSQL, so a plan costs 1 + (databases touched) Data API
- * calls whatever the number of schemas and tables, and the answer stays far under the Data API's
- * 1 MiB response limit (exceptions are capped per schema).
+ * The two catalog reads of a plan: one for the cluster, one per database. Each is aggregated in
+ * PostgreSQL into one JSON text (`state`), answered in chunks by `inChunks`, so a plan costs
+ * 1 + (databases touched) Data API calls whatever the number of schemas and tables, and stays within
+ * the Data API's limits at any catalog size (exceptions are capped per schema).
  *
  * Only privileges granted directly to the role count (`aclexplode` on the ACLs): what PUBLIC or a
  * parent role holds is not the role's own state and is never revoked by a plan.
@@ -145,6 +145,37 @@ SELECT json_build_object(
       OR d.table_privileges::text <> '{}' OR d.execute_count > 0 OR d.has_defaults), '[]'::json)
 )::text AS state
 FROM described d`;
+
+/**
+ * Characters per chunk: UTF-8 takes at most 4 bytes a character, so a chunk is at most 32,000 bytes,
+ * under the Data API's 64 KB per row.
+ */
+export const CHUNK_CHARACTERS = 8_000;
+/**
+ * Bytes of chunks after which the next page starts: a page is at most this plus one chunk (932,000
+ * bytes), under the Data API's 1 MiB per response. A state under it is answered in one call.
+ */
+export const PAGE_BYTES = 900_000;
+
+/**
+ * A state read (one row, one JSON text column `state`) answered as its text cut in chunks, in order,
+ * one page of them per call. Parameter `:page` (from 0). Every row carries the number of pages and the
+ * digest of the whole text, so that the reader can tell pages of two different states apart: each page
+ * runs the read again.
+ */
+export const inChunks = (stateSql: string) => `
+WITH answer AS (
+  SELECT s.state, encode(sha256(convert_to(s.state, 'UTF8')), 'hex') AS digest FROM (${stateSql}) s
+),
+chunks AS (
+  SELECT n, substr(a.state, (n - 1) * ${CHUNK_CHARACTERS} + 1, ${CHUNK_CHARACTERS}) AS chunk, a.digest
+  FROM answer a, generate_series(1, greatest(1, ceil(length(a.state) / ${CHUNK_CHARACTERS}.0)::int)) AS n
+),
+placed AS (
+  SELECT n, chunk, digest, (sum(octet_length(chunk)) OVER (ORDER BY n) - 1) / ${PAGE_BYTES} AS page FROM chunks
+)
+SELECT (SELECT max(p.page) FROM placed p) + 1 AS pages, digest, chunk FROM placed
+WHERE page = CAST(:page AS int) ORDER BY n`;
 
 /** The databases a DB role job provisions: every one that is not a template and accepts connections. */
 export const JOB_DATABASES_SQL = `

@@ -9,7 +9,10 @@ import { badRequest, DataApiError } from './errors';
  *   after `skip` calls, the next `count` calls of `operation` (`Execute` by default; also
  *   `BatchExecute`, `BeginTransaction`, `CommitTransaction`, `RollbackTransaction`) with that secret
  *   first wait `delay_ms` (a stalled database: the call then runs, as it would on a server that was
- *   only slow), and then fail with `error_type` before running anything, if one is given.
+ *   only slow), and then fail with `error_type` before running anything, if one is given;
+ * - `POST /_local/latency` `{latency_ms, secret_arn?}`: every call (of any operation) waits this long
+ *   before it runs, as a round trip to the service would take; for one secret's calls, or, without
+ *   `secret_arn`, for every secret without its own setting (the stack's `LOCAL_DATA_API_LATENCY_MS`).
  */
 export type Operation = 'Execute' | 'BatchExecute' | 'BeginTransaction' | 'CommitTransaction' | 'RollbackTransaction';
 
@@ -31,8 +34,18 @@ export class LocalControls {
   private readonly executeCalls = new Map<string, number>();
   private readonly batchCalls = new Map<string, number>();
   private readonly faults = new Map<string, Fault>();
+  private readonly latencyBySecret = new Map<string, number>();
 
-  constructor(private readonly secrets: Map<string, Login>) {}
+  constructor(
+    private readonly secrets: Map<string, Login>,
+    private latencyMs = 0,
+  ) {}
+
+  /** Waits the per-call latency set for this secret, or the endpoint's. */
+  async delay(secretArn: string): Promise<void> {
+    const latencyMs = this.latencyBySecret.get(secretArn) ?? this.latencyMs;
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  }
 
   count(operation: 'Execute' | 'BatchExecute', secretArn: string): void {
     const counter = operation === 'Execute' ? this.executeCalls : this.batchCalls;
@@ -67,6 +80,14 @@ export class LocalControls {
       const type = fault.error_type ?? (fault.delay_ms ? undefined : 'DatabaseResumingException');
       this.faults.set(secretArn, { skip: fault.skip ?? 0, count, operation: fault.operation ?? 'Execute', delayMs: fault.delay_ms ?? 0, type, message: fault.message ?? `${type} injected by the local Data API` });
       return { armed: count };
+    }
+    if (path === '/_local/latency' && method === 'POST') {
+      const { latency_ms: latencyMs, secret_arn: secretArn } = body as { latency_ms?: unknown; secret_arn?: string };
+      if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0) throw badRequest('latency_ms must be a whole number of milliseconds, 0 or more');
+      if (secretArn === undefined) this.latencyMs = latencyMs;
+      else if (this.secrets.has(secretArn)) this.latencyBySecret.set(secretArn, latencyMs);
+      else throw badRequest('secret_arn must name a known secret');
+      return { latency_ms: latencyMs };
     }
     if (path === '/_local/secrets' && method === 'POST') {
       const { arn, username, password } = body as { arn?: string; username?: string; password?: string };

@@ -25,6 +25,8 @@ export interface LocalDataApiOptions {
   secrets: Record<string, Login>;
   /** An idle transaction is rolled back after this long (the service: 3 minutes). */
   transactionTimeoutMs?: number;
+  /** How long every call waits before it runs, as a round trip to the service would (default 0). */
+  latencyMs?: number;
 }
 
 export interface PostgresServer {
@@ -77,7 +79,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
   const clusters = new Map(Object.entries(options.clusters));
   const pools = new Map<string, pg.Pool>();
   const transactions = new Transactions<pg.Client>(options.transactionTimeoutMs ?? 180_000);
-  const controls = new LocalControls(secrets);
+  const controls = new LocalControls(secrets, options.latencyMs);
   const pgTypes = new PgTypes();
 
   /** The secret's login on the server of the cluster asked for. */
@@ -235,6 +237,7 @@ export async function startLocalDataApi(options: LocalDataApiOptions): Promise<L
       if (url.pathname.startsWith('/_local/')) return send(200, JSON.stringify(await controls.handle(url.pathname, request.method ?? '', url, body)));
       const operation = (isMysql(body as StatementRequest) ? mysqlSide.operations : operations)[url.pathname];
       if (!operation || request.method !== 'POST') return send(404, JSON.stringify({ message: 'Unknown operation' }), 'UnknownOperationException');
+      await controls.delay((body as StatementRequest).secretArn ?? '');
       send(200, stringifyExact(await operation(body as StatementRequest)));
     } catch (error) {
       const answer = fromDatabase(error);

@@ -95,10 +95,12 @@ export class MemoryCluster implements ClusterAccess {
       lock: log('lock'),
       readCluster: async () => structuredClone(this.state.cluster),
       readDatabase: async () => this.readDatabase(database),
-      run: async (sql) => {
-        const refused = this.refuse?.(sql);
-        if (refused) throw refused;
-        this.events.push({ event: 'run', database, sql });
+      run: async (statements) => {
+        for (const sql of statements) {
+          const refused = this.refuse?.(sql);
+          if (refused) throw refused;
+          this.events.push({ event: 'run', database, sql });
+        }
       },
       commit: log('commit'),
       rollback: log('rollback'),

@@ -25,7 +25,7 @@ async function planned(cluster: MemoryCluster, scopes = ['sales', 'analytics']) 
 }
 
 describe('apply', () => {
-  it('runs the planned statements in their order, home database first, one transaction per database taken in name order', async () => {
+  it('runs the planned statements in their order, home database first, one transaction per database locked in name order', async () => {
     // Prepare
     const cluster = threeDatabases();
     const { service, plan } = await planned(cluster);
@@ -39,10 +39,10 @@ describe('apply', () => {
     expect(cluster.committed().map(({ database, sql }) => ({ database, sql: sql.replace(/'SCRAM-SHA-256\$[^']+'/, placeholder) }))).toEqual(plan.changes);
     expect(cluster.events.filter((entry) => entry.event !== 'run')).toEqual([
       { event: 'begin', database: 'analytics' },
-      { event: 'lock', database: 'analytics' },
       { event: 'begin', database: 'main' },
-      { event: 'lock', database: 'main' },
       { event: 'begin', database: 'sales' },
+      { event: 'lock', database: 'analytics' },
+      { event: 'lock', database: 'main' },
       { event: 'lock', database: 'sales' },
       { event: 'commit', database: 'main' },
       { event: 'commit', database: 'analytics' },
@@ -188,17 +188,16 @@ describe('apply', () => {
     // Prepare
     const cluster = threeDatabases();
     const { service, plan } = await planned(cluster);
-    // The third statement: the second of `analytics`, after `main` committed.
-    let ran = 0;
-    cluster.refuse = () => (++ran === 3 ? new SqlExecutionError('permission denied for schema public', '42501', false) : undefined);
+    // A statement of `analytics`, after `main` committed; `sales` runs at the same time and succeeds.
+    cluster.refuse = (sql) => (sql.includes('"analytics"') ? new SqlExecutionError('permission denied for database analytics', '42501', false) : undefined);
 
     // Act
     const applied = await service.apply(admin, 'pg', plan.sid);
 
     // Assess
-    expect(applied).toMatchObject({ status: 'failed', message: 'permission denied for schema public' });
-    expect(cluster.committed().map((statement) => statement.database)).toEqual(['main']);
-    expect(cluster.events.filter((entry) => entry.event === 'rollback').map((entry) => entry.database).sort()).toEqual(['analytics', 'sales']);
+    expect(applied).toMatchObject({ status: 'failed', message: 'permission denied for database analytics' });
+    expect([...new Set(cluster.committed().map((statement) => statement.database))]).toEqual(['main', 'sales']);
+    expect(cluster.events.filter((entry) => entry.event === 'rollback').map((entry) => entry.database)).toEqual(['analytics']);
     await expect(service.apply(admin, 'pg', plan.sid)).rejects.toThrow(new ConflictError('the plan has already been applied'));
   });
 
