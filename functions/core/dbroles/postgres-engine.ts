@@ -4,6 +4,7 @@ import { quoteLiteral } from '../postgres/identifiers';
 import type { RoleAccess } from '../postgres/model';
 import { assertNoBlockedOwners, OwnerRights, withOwnerRights } from '../postgres/owner-rights';
 import { SqlExecutionError, type SqlPort } from '../postgres/sql-port';
+import { plpgsqlBlock, statementBlock } from '../postgres/statement-block';
 import { sql } from '../postgres/statements';
 import type { JobEngine } from './engine';
 import { JOB_ROLE_PRIVILEGES, type JobRole } from './model';
@@ -84,14 +85,15 @@ export function postgresJobEngine(port: SqlPort, home = 'postgres'): JobEngine {
       const verifier = scramSha256Verifier(password);
       await port.query(
         home,
-        sql.block([
-          sql.executeInBlock(sql.lockProvisioning()),
-          `IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(jobRole)}) THEN`,
-          sql.executeInBlock(sql.resetLoginPassword(jobRole, verifier)),
-          'ELSE',
-          sql.executeInBlock(sql.createLoginRole(jobRole, verifier)),
-          'END IF;',
-        ]),
+        plpgsqlBlock(`
+BEGIN
+  EXECUTE ${quoteLiteral(sql.lockProvisioning())};
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(jobRole)}) THEN
+    EXECUTE ${quoteLiteral(sql.resetLoginPassword(jobRole, verifier))};
+  ELSE
+    EXECUTE ${quoteLiteral(sql.createLoginRole(jobRole, verifier))};
+  END IF;
+END`),
       );
     },
 
@@ -111,12 +113,11 @@ export function postgresJobEngine(port: SqlPort, home = 'postgres'): JobEngine {
         try {
           await port.query(
             database,
-            sql.block([
-              sql.executeInBlock(sql.lockProvisioning()),
+            statementBlock(statements, [
+              `EXECUTE ${quoteLiteral(sql.lockProvisioning())};`,
               `IF (${JOB_SCHEMAS_FINGERPRINT_ONLY}) IS DISTINCT FROM ${fingerprint === undefined ? 'NULL' : quoteLiteral(fingerprint)} THEN`,
-              `RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(CATALOG_CHANGED)}, MESSAGE = ${quoteLiteral(`the schemas of database "${database}" changed while the job ran`)};`,
+              `  RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(CATALOG_CHANGED)}, MESSAGE = ${quoteLiteral(`the schemas of database "${database}" changed while the job ran`)};`,
               'END IF;',
-              ...statements.map((statement) => sql.executeInBlock(statement)),
             ]),
           );
           return { statements: statements.length };

@@ -49,12 +49,6 @@ export const sql = {
   /** What an administrator runs so that the provisioning user may take these roles' rights (ADMIN OPTION only, nothing standing). */
   allowActingFor: (owners: readonly string[], user: string) =>
     `GRANT ${owners.map((owner) => ident(owner)).join(', ')} TO ${ident(user)} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`,
-  /**
-   * Lines of PL/pgSQL run as one statement (one Data API call, one transaction). Statements go in
-   * through `executeInBlock`, as literals, so no text of theirs is ever parsed as PL/pgSQL.
-   */
-  block: (lines: readonly string[]) => `DO ${quoteLiteral(['BEGIN', ...lines, 'END'].join('\n'))}`,
-  executeInBlock: (statement: string) => `EXECUTE ${quoteLiteral(statement)};`,
   /** Applies and jobs on a database take turns: held until the transaction ends. Take in database-name order. */
   lockProvisioning: () => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral('db-access:provisioning')}, 0))`,
 };
