@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { runToEnd, startServerProcess } from './server-process';
 
 /**
  * A local "Aurora MySQL cluster": Debian's MariaDB server (`apt-get install mariadb-server`), which
@@ -96,24 +97,13 @@ function serverFlags(options: LocalMysqlOptions): string[] {
 
 const socketPath = (options: LocalMysqlOptions) => join(options.dataDir, 'mysqld.sock');
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (exit ${code}): ${output.trim().split('\n').slice(-5).join(' ')}`))));
-  });
-}
-
 /** `mariadb-install-db`: the system tables, with `root`@`localhost` given a password later (no socket-only login). */
 async function initialise(bin: MysqlBinaries, options: LocalMysqlOptions, user: { uid: number; gid: number; name: string } | undefined) {
   mkdirSync(options.dataDir, { recursive: true });
   chmodSync(options.dataDir, 0o700);
   if (user) chownSync(options.dataDir, user.uid, user.gid);
   try {
-    await run(bin.installDb, [...serverFlags(options), `--user=${user?.name ?? userInfo().username}`, '--auth-root-authentication-method=normal', '--skip-test-db']);
+    await runToEnd(bin.installDb, [...serverFlags(options), `--user=${user?.name ?? userInfo().username}`, '--auth-root-authentication-method=normal', '--skip-test-db']);
   } catch (error) {
     // A half-made data directory would be taken for a made one at the next start.
     rmSync(options.dataDir, { recursive: true, force: true });
@@ -124,21 +114,7 @@ async function initialise(bin: MysqlBinaries, options: LocalMysqlOptions, user: 
 /** Starts the server and resolves once it accepts connections; rejects with its own words if it exits. */
 function startServer(bin: MysqlBinaries, options: LocalMysqlOptions, user: { name: string } | undefined): Promise<ChildProcess> {
   const flags = [...serverFlags(options), `--port=${options.port}`, '--bind-address=127.0.0.1', '--max-connections=200', ...(user ? [`--user=${user.name}`] : [])];
-  const child = spawn(bin.server, flags, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('ready for connections')) {
-        output = '';
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve(child);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`MariaDB exited with code ${code} while starting: ${output.trim().split('\n').slice(-3).join(' ')}`)));
-  });
+  return startServerProcess('MariaDB', bin.server, flags, 'ready for connections');
 }
 
 /**

@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runToEnd, startServerProcess } from './server-process';
 
 export interface LocalPostgres {
   host: string;
@@ -69,17 +70,6 @@ function serverUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-function run(command: string, args: string[], user: { uid: number; gid: number } | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...user, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (exit ${code}): ${output.trim()}`))));
-  });
-}
-
 /** initdb with a SCRAM-authenticated superuser whose password never appears on a command line. */
 async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, user: { uid: number; gid: number } | undefined) {
   mkdirSync(options.dataDir, { recursive: true });
@@ -93,10 +83,10 @@ async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, 
       chownSync(secretDir, user.uid, user.gid);
       chownSync(passwordFile, user.uid, user.gid);
     }
-    await run(
+    await runToEnd(
       bin.initdb,
       [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
-      user,
+      { ...user },
     );
   } finally {
     rmSync(secretDir, { recursive: true, force: true });
@@ -106,25 +96,7 @@ async function initialise(bin: PostgresBinaries, options: LocalPostgresOptions, 
 /** Starts the server and resolves once it accepts connections; rejects with its own words if it exits. */
 function startServer(bin: PostgresBinaries, options: LocalPostgresOptions, user: { uid: number; gid: number } | undefined): Promise<ChildProcess> {
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'timezone=UTC'];
-  const child = spawn(bin.postgres, ['-D', options.dataDir, '-p', String(options.port), ...flags], {
-    ...user,
-    env: { ...process.env, LC_ALL: 'C' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('database system is ready to accept connections')) {
-        output = '';
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve(child);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`PostgreSQL exited with code ${code} while starting: ${output.trim().split('\n').slice(-3).join(' ')}`)));
-  });
+  return startServerProcess('PostgreSQL', bin.postgres, ['-D', options.dataDir, '-p', String(options.port), ...flags], 'database system is ready to accept connections', { ...user });
 }
 
 /**
