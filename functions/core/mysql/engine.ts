@@ -20,20 +20,21 @@ const CONNECTION_SCHEMA = 'information_schema';
  */
 export function mysqlJobEngine(sql: SqlPort): JobEngine {
   return {
+    /** The schemas; refuses a server where the escaped wildcards of schema grants would be taken literally (once per job). */
     async listTargets() {
+      const [partialRevokes] = await sql.query<{ Value: string }>(CONNECTION_SCHEMA, PARTIAL_REVOKES);
+      if (partialRevokes?.Value === 'ON')
+        throw new UnprocessableError('partial_revokes is ON: MySQL then takes the escaped "_" and "%" in schema grants literally, so the grants would not match the schemas');
       const rows = await sql.query<{ name: string }>(CONNECTION_SCHEMA, LIST_SCHEMAS);
       return rows.map((row) => row.name);
     },
 
-    /** Refuses a name MySQL cannot take, a schema gone since it was listed, and wildcards taken literally. */
+    /** Refuses a name MySQL cannot take, and a schema gone since it was listed. */
     async inspect(schema) {
       assertMysqlIdentifier(schema, 'schema');
       const [found] = await sql.query<{ found: number | string }>(CONNECTION_SCHEMA, SCHEMA_EXISTS, { schema });
       // A GRANT on a missing schema succeeds, and would cover a schema made later under that name.
       if (Number(found?.found ?? 0) === 0) throw new UnprocessableError(`schema ${JSON.stringify(schema)} does not exist`);
-      const [partialRevokes] = await sql.query<{ Value: string }>(CONNECTION_SCHEMA, PARTIAL_REVOKES);
-      if (partialRevokes?.Value === 'ON')
-        throw new UnprocessableError('partial_revokes is ON: MySQL then takes the escaped "_" and "%" in schema grants literally, so the grants would not match the schemas');
     },
 
     /** The server receives the mysql_native_password hash, never the password. */
