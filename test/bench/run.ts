@@ -38,23 +38,35 @@ async function atEachLatency(stack: StackInfo, bench: () => Promise<BenchRow[]>)
   return rows;
 }
 
-const rows: BenchRow[] = [];
-rows.push(...(await benchBundles()));
+/** `npm run bench -- api bundles` runs only the named sections; no names runs them all. */
+const SECTIONS = ['bundles', 'api', 'provisioning', 'jobs', 'secrets'] as const;
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(section);
 
-const dir = mkdtempSync(join(tmpdir(), 'db-access-bench-'));
-chmodSync(dir, 0o755);
-const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
-try {
-  rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` }))));
-  await prepareProvisioningBench(stack.info);
-  rows.push(...(await atEachLatency(stack.info, () => benchProvisioning(stack.info))));
-  await cleanUpProvisioningBench(stack.info);
-  rows.push(...(await atEachLatency(stack.info, () => benchJobs(stack.info))));
-  rows.push(...(await benchSecrets({ ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
-} finally {
-  await stack.stop();
-  rmSync(dir, { recursive: true, force: true });
+const rows: BenchRow[] = [];
+if (runs('bundles')) rows.push(...(await benchBundles()));
+
+const needsStack = SECTIONS.some((section) => section !== 'bundles' && runs(section));
+if (needsStack) {
+  const dir = mkdtempSync(join(tmpdir(), 'db-access-bench-'));
+  chmodSync(dir, 0o755);
+  const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
+  try {
+    if (runs('api')) rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` }))));
+    if (runs('provisioning')) {
+      await prepareProvisioningBench(stack.info);
+      rows.push(...(await atEachLatency(stack.info, () => benchProvisioning(stack.info))));
+      await cleanUpProvisioningBench(stack.info);
+    }
+    if (runs('jobs')) rows.push(...(await atEachLatency(stack.info, () => benchJobs(stack.info))));
+    if (runs('secrets')) rows.push(...(await benchSecrets({ ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 process.stdout.write(`${printTable(rows)}\n`);
