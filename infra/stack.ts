@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { basename, dirname } from 'node:path';
+import { AssetHashType, CfnOutput, DockerImage, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   type CfnStage,
   CorsHttpMethod,
@@ -15,8 +16,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, Code, Function as LambdaFn, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
@@ -25,7 +25,7 @@ import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine } from 'aw
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_SCHEMA, TABLE_SCHEMA } from '../functions/adapters/dynamodb/table';
 import { type HandlerGroup, routes, routesOfGroup } from '../functions/http/routes';
-import { LAMBDA_BUNDLING, LAMBDA_ESBUILD_ARGS } from './bundling';
+import { buildLambdaBundle, LAMBDA_ENTRY_FILE } from './bundling';
 import { DBROLES_DATA_API_TASKS, DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_STATE_MACHINE, DBROLES_TASK_FUNCTIONS, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from './handlers';
 import { executionEndedPattern, tagChangePattern } from '../functions/adapters/eventbridge/rules';
 import type { DeploymentSettings } from './settings';
@@ -98,7 +98,7 @@ export class DbAccessStack extends Stack {
   /** Wraps the data keys of every secret stored in the table (docs/security.md). */
   readonly secretsKey: Key;
   readonly api: HttpApi;
-  readonly functions: Partial<Record<HandlerGroup, NodejsFunction>> = {};
+  readonly functions: Partial<Record<HandlerGroup, LambdaFn>> = {};
   workflow!: StateMachine;
 
   constructor(scope: Construct, id: string, props: DbAccessStackProps) {
@@ -194,7 +194,7 @@ export class DbAccessStack extends Stack {
     return { allowOrigins, allowMethods: [...methods, CorsHttpMethod.OPTIONS], allowHeaders: ['authorization', 'content-type'], maxAge: Duration.hours(1) };
   }
 
-  private handlerFunction(group: HandlerGroup, settings: DeploymentSettings, retention: RetentionDays): NodejsFunction {
+  private handlerFunction(group: HandlerGroup, settings: DeploymentSettings, retention: RetentionDays): LambdaFn {
     const memorySize = group === 'openapi' ? MEMORY_MB.openapi : MEMORY_MB.api;
     const fn = this.lambda(group, { entry: handlerEntry(group), handler: 'handler', settings, retention, timeoutSeconds: 29, memorySize });
     const access = TABLE_ACCESS[group];
@@ -212,8 +212,8 @@ export class DbAccessStack extends Stack {
 
   /**
    * One Lambda function as every function of the service is built: Node 22 on ARM64 (Graviton: about
-   * a fifth cheaper per GB-second than x86, and every dependency is pure JavaScript), an esbuild ESM
-   * bundle, X-Ray, its own log group with retention, and a role that may write only to that log group.
+   * a fifth cheaper per GB-second than x86, and every dependency is pure JavaScript), the esbuild ESM
+   * bundle of its entry (see `bundleOf`), X-Ray, its own log group with retention, and a role that may write only to that log group.
    * No `--enable-source-maps`: measured, it added 9 to 56 ms (10 to 50 %) to every cold init on a
    * full core, and 7 to 23 MB of RSS, before any error was logged; so the bundles carry no source map
    * and stack traces name the bundle's minified positions (`index.mjs:1:<column>`), which a rebuild of
@@ -231,14 +231,14 @@ export class DbAccessStack extends Stack {
       memorySize: number;
       environment?: Record<string, string>;
     },
-  ): NodejsFunction {
+  ): LambdaFn {
     const { settings } = options;
     const logGroup = new LogGroup(this, `${id}-logs`, { retention: options.retention, removalPolicy: RemovalPolicy.DESTROY });
     const role = new Role(this, `${id}-role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`] }));
-    const fn = new NodejsFunction(this, `${id}-function`, {
-      entry: options.entry,
-      handler: options.handler,
+    const fn = new LambdaFn(this, `${id}-function`, {
+      code: this.bundleOf(options.entry),
+      handler: `${LAMBDA_ENTRY_FILE.replace(/\.mjs$/, '')}.${options.handler}`,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: options.memorySize,
@@ -258,20 +258,6 @@ export class DbAccessStack extends Stack {
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
         ...options.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourcemap,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-        // The SDK's default credential chain becomes the environment alone, where Lambda puts the role's credentials.
-        esbuildArgs: LAMBDA_ESBUILD_ARGS,
-        // The pinned SDK v3 is bundled, not the runtime's: the version we test is the one we run.
-        externalModules: [],
-        // The local esbuild (a devDependency) builds the bundles; synth needs no Docker.
-        forceDockerBundling: false,
-      },
     });
     const logGroupId = Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup);
     Validations.of(role).acknowledge({
@@ -283,11 +269,42 @@ export class DbAccessStack extends Stack {
     return fn;
   }
 
+  private readonly bundles = new Map<string, Code>();
+
+  /**
+   * The code of the functions built from one entry: infra/bundling.ts's minified ESM with its lazily
+   * loaded chunks, built once per entry (the workflow's Tasks share one) by the local esbuild, so
+   * synth needs no Docker. The pinned SDK v3 is bundled, not the runtime's: the version we test is the
+   * one we run. The asset is named by a hash of the output.
+   */
+  private bundleOf(entry: string): Code {
+    let code = this.bundles.get(entry);
+    if (!code) {
+      code = Code.fromAsset(dirname(entry), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Only used if local bundling could not run, which throws instead: there is no Docker here.
+          image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+          // Part of CDK's bundling cache key: without it, every entry of a folder would get the first one's bundle.
+          environment: { LAMBDA_ENTRY: basename(entry) },
+          local: {
+            tryBundle: (outputDir) => {
+              buildLambdaBundle(entry, outputDir);
+              return true;
+            },
+          },
+        },
+      });
+      this.bundles.set(entry, code);
+    }
+    return code;
+  }
+
   /**
    * The secrets key, to the functions that store secrets (GenerateDataKey) or reveal them (Decrypt),
    * with its ARN in their environment; no function may call kms:Encrypt or manage the key.
    */
-  private grantSecrets(fn: NodejsFunction, access: SecretsAccess): void {
+  private grantSecrets(fn: LambdaFn, access: SecretsAccess): void {
     if (access === 'none') return;
     fn.addEnvironment('SECRETS_KMS_KEY_ARN', this.secretsKey.keyArn);
     this.secretsKey.grant(fn, 'kms:GenerateDataKey');
@@ -295,7 +312,7 @@ export class DbAccessStack extends Stack {
   }
 
   /** The Data API on the configured clusters, and the cluster secrets it reads on the function's behalf. */
-  private grantDataApi(fn: NodejsFunction, settings: DeploymentSettings): void {
+  private grantDataApi(fn: LambdaFn, settings: DeploymentSettings): void {
     fn.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -307,7 +324,7 @@ export class DbAccessStack extends Stack {
     this.acknowledgePatterns(fn, [...settings.clusterArns, ...settings.clusterSecretArns], 'Clusters are registered at run time; the cluster and secret ARN patterns are deployment settings (narrow them with -c clusterArns=... -c clusterSecretArns=...).');
   }
 
-  private acknowledgePatterns(fn: NodejsFunction, resources: string[], reason: string): void {
+  private acknowledgePatterns(fn: LambdaFn, resources: string[], reason: string): void {
     for (const pattern of resources.filter((arn) => arn.includes('*'))) {
       if (fn.role) Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${pattern}]`, reason });
     }
@@ -317,7 +334,7 @@ export class DbAccessStack extends Stack {
    * The DB role job workflow: the ASL document with its Task functions substituted, the catch-all
    * for executions that end without finishing their job, the RDS tag trigger, and an alarm.
    */
-  private dbRoleJobs(settings: DeploymentSettings, retention: RetentionDays, jobsApi: NodejsFunction): void {
+  private dbRoleJobs(settings: DeploymentSettings, retention: RetentionDays, jobsApi: LambdaFn): void {
     // The Tasks share one bundle, which builds the secrets sealer when it loads: each knows the key's ARN.
     const environment = { VAULT_ADDR: settings.vaultAddress, EVENT_BUS_NAME: 'default', SECRETS_KMS_KEY_ARN: this.secretsKey.keyArn };
     const tasks = Object.fromEntries(
@@ -326,7 +343,7 @@ export class DbAccessStack extends Stack {
         this.table.grantReadWriteData(fn);
         return [substitution, fn] as const;
       }),
-    ) as Record<keyof typeof DBROLES_TASK_FUNCTIONS, NodejsFunction>;
+    ) as Record<keyof typeof DBROLES_TASK_FUNCTIONS, LambdaFn>;
     for (const task of DBROLES_DATA_API_TASKS) this.grantDataApi(tasks[task], settings);
     // Only LoginRole stores passwords (and opens older copies of them to replace them), and writes to Vault.
     this.grantSecrets(tasks.LoginRoleFunctionArn, 'sealAndOpen');

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { routes } from '../../functions/http/routes';
-import { LAMBDA_BUNDLING } from '../../infra/bundling';
+import { buildLambdaBundle, bundleFootprint, LAMBDA_ENTRY_FILE } from '../../infra/bundling';
 import { DBROLES_EXECUTION_ENDED_ENTRY, DBROLES_TASKS_ENTRY, handlerEntry, TAG_TRIGGER_ENTRY } from '../../infra/handlers';
 import { type BenchRow, median } from './report';
 
@@ -18,14 +18,16 @@ function inputOwner(path: string): string {
   return scope.startsWith('@') ? `${scope}/${name}` : scope;
 }
 
-/** The inputs that take most of a bundle, from esbuild's metafile: package or file, and the KiB it leaves in the output. */
-export function largestInputs(metafile: Metafile, outfile: string, count = LARGEST_INPUTS): { input: string; kib: number }[] {
-  const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === resolve(outfile))?.[1];
-  if (!output) throw new Error(`no output ${outfile} in the metafile`);
+/** The inputs that take most of some output files (a cold start's), from esbuild's metafile: package or file, and the KiB it leaves in them. */
+export function largestInputs(metafile: Metafile, outfiles: string[], count = LARGEST_INPUTS): { input: string; kib: number }[] {
   const bytes = new Map<string, number>();
-  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const owner = inputOwner(path);
-    bytes.set(owner, (bytes.get(owner) ?? 0) + bytesInOutput);
+  for (const outfile of outfiles) {
+    const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === resolve(outfile))?.[1];
+    if (!output) throw new Error(`no output ${outfile} in the metafile`);
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const owner = inputOwner(path);
+      bytes.set(owner, (bytes.get(owner) ?? 0) + bytesInOutput);
+    }
   }
   return [...bytes]
     .sort((a, b) => b[1] - a[1])
@@ -42,9 +44,13 @@ function coldImportMs(bundle: string): number {
   return Number(output.toString());
 }
 
-/** Each Lambda bundle (handler groups, workflow Tasks, rule targets) built as CDK builds it: size, and cold import time next to an empty handler's. */
+/**
+ * Each Lambda bundle (handler groups, workflow Tasks, rule targets) built as CDK builds it: what it
+ * loads at cold start and on demand, and its cold import time next to an empty handler's.
+ */
 export async function benchBundles(): Promise<BenchRow[]> {
   const dir = resolve('.local', 'bench', 'bundles');
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const emptyEntry = join(dir, 'empty-handler.ts');
   writeFileSync(emptyEntry, 'export const handler = async () => ({ statusCode: 200, body: "" });\n');
@@ -57,28 +63,33 @@ export async function benchBundles(): Promise<BenchRow[]> {
     ['tag-trigger', TAG_TRIGGER_ENTRY],
   ];
 
-  const bundles = await Promise.all(
-    entries.map(async ([name, entry]) => {
-      const outfile = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
-      const { metafile } = await build({
-        ...LAMBDA_BUNDLING,
-        banner: { js: LAMBDA_BUNDLING.banner },
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        entryPoints: [entry],
-        bundle: true,
-        outfile,
-        metafile: true,
-        logLevel: 'error',
-      });
-      const inputs = largestInputs(metafile, outfile);
-      return { name, outfile, bytes: statSync(outfile).size, largest: inputs.map(({ input, kib }) => `${input} ${kib.toFixed(0)}`).join(', ') };
-    }),
-  );
+  const bundles = entries.map(([name, entry]) => {
+    const outdir = join(dir, name.replace(/\W+/g, '-'));
+    const metafile = buildLambdaBundle(entry, outdir);
+    const footprint = bundleFootprint(metafile, outdir);
+    const inputs = largestInputs(metafile, footprint.initFiles);
+    return { name, outfile: join(outdir, LAMBDA_ENTRY_FILE), footprint, largest: inputs.map(({ input, kib }) => `${input} ${kib.toFixed(0)}`).join(', ') };
+  });
   const timed = bundles.map((bundle) => ({ ...bundle, initMs: median(Array.from({ length: COLD_STARTS }, () => coldImportMs(bundle.outfile))) }));
   const empty = timed[0];
   if (!empty) throw new Error('no empty bundle');
+  const kib = (bytes: number) => bytes / 1024;
   return timed.slice(1).flatMap((bundle) => [
-    { section: 'bundle', metric: `${bundle.name} size`, value: bundle.bytes / 1024, unit: 'KiB', baseline: { name: 'empty handler', value: empty.bytes / 1024 }, detail: `largest inputs (KiB): ${bundle.largest}` },
+    {
+      section: 'bundle',
+      metric: `${bundle.name} size`,
+      value: kib(bundle.footprint.initBytes),
+      unit: 'KiB',
+      baseline: { name: 'empty handler', value: kib(empty.footprint.initBytes) },
+      detail: `loaded at cold start (${bundle.footprint.initFiles.length} files); largest inputs (KiB): ${bundle.largest}`,
+    },
+    {
+      section: 'bundle',
+      metric: `${bundle.name} loaded on demand`,
+      value: kib(bundle.footprint.lazyBytes),
+      unit: 'KiB',
+      detail: `${bundle.footprint.lazyFiles.length} chunks, loaded by the first request that needs them`,
+    },
     { section: 'bundle', metric: `${bundle.name} cold init (median of ${COLD_STARTS})`, value: bundle.initMs, unit: 'ms', baseline: { name: 'empty handler', value: empty.initMs } },
   ]);
 }

@@ -22,6 +22,13 @@ const settings: DeploymentSettings = {
   logRetentionDays: 14,
 };
 
+/** The JavaScript files of a staged bundle: its entry and its chunks. */
+function javascriptFilesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.mjs'))
+    .map((name) => join(dir, name));
+}
+
 interface PolicyStatementJson {
   Action: string | string[];
   Resource: unknown;
@@ -153,15 +160,19 @@ describe('DbAccessStack', () => {
   });
 
   it("deploys bundles whose SDK clients read Lambda's environment credentials, not the whole default chain", () => {
-    // Prepare: the bundles CDK staged for this synthesis
+    // Prepare: the bundles CDK staged for this synthesis, each with its entry and the chunks it loads on demand
     const outdir = stack.node.root instanceof App ? stack.node.root.outdir : '';
     const bundles = readdirSync(outdir)
       .filter((name) => name.startsWith('asset.') && existsSync(join(outdir, name, 'index.mjs')))
-      .map((name) => readFileSync(join(outdir, name, 'index.mjs'), 'utf8'));
+      .map((name) => javascriptFilesOf(join(outdir, name)).map((file) => readFileSync(file, 'utf8')).join('\n'));
 
     // Assess: one bundle per distinct function code, and the chain's providers (SSO, ini files, IMDS…) left out
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Code: { S3Key: unknown } } }[];
-    expect(bundles.length).toBe(new Set(functions.map((fn) => JSON.stringify(fn.Properties.Code.S3Key))).size);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Code: { S3Key: unknown }; Handler: string } }[];
+    const codes = new Set(functions.map((fn) => JSON.stringify(fn.Properties.Code.S3Key)));
+    expect(bundles.length).toBe(codes.size);
+    // One bundle per entry: each handler group, the workflow Tasks (one bundle), execution-ended and the tag trigger.
+    expect(codes.size).toBe(groups.length + 3);
+    for (const fn of functions) expect(fn.Properties.Handler).toMatch(/^index\.\w+$/);
     const withSdk = bundles.filter((bundle) => bundle.includes('the Lambda bundles read only those'));
     expect(withSdk.length).toBeGreaterThan(0);
     for (const bundle of bundles) expect(bundle).not.toContain('Could not load credentials from any providers');

@@ -1,23 +1,41 @@
 import type { SecretSealer } from '../../core/secrets';
 import type { ServiceConfig } from '../config';
-import { kmsClient } from './kms-client';
-import { kmsKeyring, loadOrCreateLocalKey, localAesKeyring } from './keyrings';
-import { EnvelopeSecretSealer } from './sealer';
+import type { SecretsKey } from './deployment-sealer';
 
 export class NoSecretsKeyError extends Error {
   override name = 'NoSecretsKeyError';
 }
 
 /**
- * The sealer of the deployment: the KMS key in AWS, the local key file locally. With neither
+ * The sealer of the deployment: the KMS key in AWS, the local key file locally. The Encryption SDK
+ * behind it is loaded and built by the first seal or open, then kept for the life of the container:
+ * most requests (reads that mask, plans, job Tasks other than LoginRole) never need it. With no key
  * configured, every seal and open fails (and so every write of a secret): nothing is ever stored in
  * clear, and the function still loads (its other routes work).
  */
 export function secretSealer(settings: Pick<ServiceConfig, 'secretsKmsKeyArn' | 'secretsLocalKeyFile'>): SecretSealer {
-  if (settings.secretsKmsKeyArn) return new EnvelopeSecretSealer(kmsKeyring(settings.secretsKmsKeyArn, kmsClient()));
-  if (settings.secretsLocalKeyFile) return new EnvelopeSecretSealer(localAesKeyring(loadOrCreateLocalKey(settings.secretsLocalKeyFile)));
-  const refuse = async (): Promise<never> => {
-    throw new NoSecretsKeyError('no key for secrets at rest: set SECRETS_KMS_KEY_ARN (AWS) or SECRETS_LOCAL_KEY_FILE (local stack)');
+  const key: SecretsKey | undefined = settings.secretsKmsKeyArn
+    ? { kmsKeyArn: settings.secretsKmsKeyArn }
+    : settings.secretsLocalKeyFile
+      ? { localKeyFile: settings.secretsLocalKeyFile }
+      : undefined;
+  if (!key) {
+    const refuse = async (): Promise<never> => {
+      throw new NoSecretsKeyError('no key for secrets at rest: set SECRETS_KMS_KEY_ARN (AWS) or SECRETS_LOCAL_KEY_FILE (local stack)');
+    };
+    return { seal: refuse, open: refuse };
+  }
+  let loaded: Promise<SecretSealer> | undefined;
+  const sealer = () => {
+    // A failed load (a bad key file) is not kept: the next call tries again and fails the same way, clearly.
+    loaded ??= import('./deployment-sealer').then(({ deploymentSealer }) => deploymentSealer(key)).catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
   };
-  return { seal: refuse, open: refuse };
+  return {
+    seal: async (plaintext, context) => (await sealer()).seal(plaintext, context),
+    open: async (sealed, context) => (await sealer()).open(sealed, context),
+  };
 }

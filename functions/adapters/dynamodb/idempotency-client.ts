@@ -1,14 +1,15 @@
 import { config } from '../config';
-import { idempotentRunner, type IdempotentRunner } from './idempotency';
+import type { IdempotentRunner } from './idempotency';
 import { dynamodbClient } from './client';
 
-let runner: IdempotentRunner | undefined;
+let runner: Promise<IdempotentRunner> | undefined;
 
 /**
  * The idempotency of the POST routes of one function, kept for the life of the Lambda container;
- * built on the first POST with an Idempotency-Key, so a container that serves none never builds it.
+ * loaded and built on the first POST with an Idempotency-Key (Powertools Idempotency and its JMESPath
+ * are a chunk of their own), so a container that serves none never loads it.
  */
-export const idempotency: IdempotentRunner = (call, context, work) => {
-  runner ??= idempotentRunner({ tableName: config.idempotencyTableName, client: dynamodbClient() });
-  return runner(call, context, work);
+export const idempotency: IdempotentRunner = async (call, context, work) => {
+  runner ??= import('./idempotency').then(({ idempotentRunner }) => idempotentRunner({ tableName: config.idempotencyTableName, client: dynamodbClient() }));
+  return (await runner)(call, context, work);
 };

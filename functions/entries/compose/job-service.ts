@@ -2,22 +2,34 @@ import { config } from '../../adapters/config';
 import { log } from '../../adapters/logger';
 import { dynamodbDocumentClient } from '../../adapters/dynamodb/client';
 import { DynamoDbJobStore } from '../../adapters/dynamodb/job-store';
-import { RdsDatabaseDescriber, StsIdentityReader } from '../../adapters/rds/describer';
-import { LocalDatabaseDescriber, readLocalRdsCatalog } from '../../adapters/rds/local-describer';
-import { rdsClient } from '../../adapters/rds/rds-client';
-import { stsClient } from '../../adapters/rds/sts-client';
 import { stepFunctionsClient } from '../../adapters/step-functions/client';
 import { StepFunctionsJobWorkflow } from '../../adapters/step-functions/job-workflow';
 import { JobService } from '../../core/dbroles/jobs';
 import type { DatabaseDescriber, IdentityReader } from '../../core/dbroles/ports';
 
-/** RDS and STS in AWS; locally, the catalog file of the local stack. */
-function describers(): { describer: DatabaseDescriber; identity: IdentityReader } {
-  if (config.localRdsCatalog) {
-    const local = new LocalDatabaseDescriber(readLocalRdsCatalog(config.localRdsCatalog));
-    return { describer: local, identity: local };
-  }
-  return { describer: new RdsDatabaseDescriber(rdsClient()), identity: new StsIdentityReader(stsClient()) };
+type Describers = { describer: DatabaseDescriber; identity: IdentityReader };
+
+/**
+ * RDS and STS in AWS; locally, the catalog file of the local stack. Only starting a job describes a
+ * database, so their modules (the RDS client is most of them) are loaded by the first job a
+ * container starts, never by one that only lists and reads jobs.
+ */
+function describers(): Describers {
+  let loaded: Promise<Describers> | undefined;
+  const load = (): Promise<Describers> => {
+    const catalog = config.localRdsCatalog;
+    loaded ??= catalog
+      ? import('../../adapters/rds/local-describer').then(({ LocalDatabaseDescriber, readLocalRdsCatalog }) => {
+          const local = new LocalDatabaseDescriber(readLocalRdsCatalog(catalog));
+          return { describer: local, identity: local };
+        })
+      : import('../../adapters/rds/aws-describers').then(({ awsDescribers }) => awsDescribers());
+    return loaded;
+  };
+  return {
+    describer: { describe: async (arn) => (await load()).describer.describe(arn) },
+    identity: { accountArn: async () => (await load()).identity.accountArn() },
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { cachedAtColdStart, readSecretString } from '../../../../functions/adapters/secrets-manager/secret-string';
+import { cachedAtColdStart } from '../../../../functions/adapters/cached-at-cold-start';
+import { readSecretString } from '../../../../functions/adapters/secrets-manager/secret-string';
 import { answering } from '../answering';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-access/vault-token-AbCdEf';
