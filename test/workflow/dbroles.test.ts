@@ -5,7 +5,7 @@ import { type LocalCluster, newLocalCluster } from '../support/clusters';
 import { allHandlerLogs } from '../support/logs';
 import { createDatabase, injectDataApiFaults, loginAs, masterClient, newDatabaseName, runAs, tryQuery } from '../support/postgres';
 import { JOB_DATABASES_SQL } from '../../functions/core/postgres/catalog';
-import { type Api, executions, type Job, localOrigin, revealSecret, sendTagChange, startJob as startJobOf, waitForJob as waitForJobOf } from './jobs';
+import { type Api, executions, type Job, revealSecret, sendTagChange, startJob as startJobOf, waitForFinishedEvent, waitForJob as waitForJobOf } from './jobs';
 
 const AWKWARD = [`Weird "Schema"`, 'semi;colon', 'ünï cödé'];
 const databases = [newDatabaseName('jobs_a'), newDatabaseName('jobs_b'), newDatabaseName('jobs_c')];
@@ -140,8 +140,7 @@ describe('DB role jobs, run by the local workflow against PostgreSQL', () => {
     const resource = (await admin('GET', `/resources/${cluster.cluster_id}`)).body as { roles: { name: string; managed_by: string }[] };
     expect(resource.roles.map((role) => role.name)).toEqual(expect.arrayContaining(['local-ro', 'local-rw', 'local-ddl', `hoop_ro_${cluster.cluster_id}`]));
     expect(resource.roles.every((role) => role.managed_by === 'dbroles')).toBe(true);
-    const published = ((await (await fetch(`${localOrigin()}/_local/events`)).json()) as { published: { 'detail-type': string; detail: { event_payload: Job } }[] }).published;
-    const finished = published.find((event) => event['detail-type'] === 'dbroles.job.finished' && event.detail.event_payload.id === id);
+    const finished = await waitForFinishedEvent(id);
     expect(finished?.detail.event_payload.status.phase).toBe('completed');
   });
 

@@ -51,6 +51,22 @@ export async function waitForJob(api: Api, id: string, timeoutMs = 30_000): Prom
   throw new Error(`job ${id} still running`);
 }
 
+interface PublishedEvent {
+  'detail-type': string;
+  detail: { event_payload: Job };
+}
+
+/** The finished-job event of a job, as the local bus received it: it is published after the job shows as ended, so it is waited for. */
+export async function waitForFinishedEvent(id: string, timeoutMs = 30_000): Promise<PublishedEvent | undefined> {
+  for (let attempt = 0; attempt < timeoutMs / 100; attempt++) {
+    const { published } = (await (await fetch(`${localOrigin()}/_local/events`)).json()) as { published: PublishedEvent[] };
+    const finished = published.find((event) => event['detail-type'] === 'dbroles.job.finished' && event.detail.event_payload.id === id);
+    if (finished) return finished;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
 /** A stored role's secret values, through the audited credentials endpoint. */
 export async function revealSecret(api: Api, resource: string, role: string): Promise<Record<string, string>> {
   const answer = await api('GET', `/resources/${resource}/roles/${role}/credentials`);

@@ -169,6 +169,8 @@ export function jobTasks(deps: TaskDependencies) {
         const results = record.job.status.result.map((entry) => (entry.status === 'running' ? result(job, entry.user_role, input.error ? 'failed' : 'completed', message) : entry));
         const phase = results.every((entry) => entry.status === 'completed') ? 'completed' : 'failed';
         const ended = await deps.store.finish(job.org_id, job.job_id, { phase, message: PHASE_MESSAGES[phase], completedAt: now(), result: results });
+        // Free the database as soon as the job shows as ended, so that a caller who sees it ended can start the next one.
+        await deps.store.releaseLock(job.cluster_arn, job.job_id);
         if (ended && job.send_webhook) {
           const finished = await deps.store.get(job.org_id, job.job_id);
           await deps.events.publish({ event_type: JOB_FINISHED, event_payload: finished?.job });

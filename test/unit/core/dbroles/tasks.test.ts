@@ -198,6 +198,24 @@ describe('finishJob', () => {
     expect(await store.lockHolder(CLUSTER)).toBeUndefined();
   });
 
+  it('frees the database before it publishes the finished job, so that one who sees the job ended can start the next', async () => {
+    // Prepare: a bus that notes who holds the lock when the event reaches it
+    const { tasks, store, events, job } = await tasksOf({ sendWebhook: true });
+    let holderWhenPublished: unknown = 'not published';
+    const publish = events.publish.bind(events);
+    events.publish = async (event) => {
+      holderWhenPublished = await store.lockHolder(CLUSTER);
+      return publish(event);
+    };
+
+    // Act
+    await tasks.finishJob({ job });
+
+    // Assess
+    expect(events.published).toHaveLength(1);
+    expect(holderWhenPublished).toBeUndefined();
+  });
+
   it('fails a job with a failed job role and publishes the finished job when asked', async () => {
     // Prepare
     const { tasks, events, job, stored } = await tasksOf({ sendWebhook: true });
