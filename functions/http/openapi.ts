@@ -155,7 +155,7 @@ function jsonSchemasOf(schemas: z.ZodMiniType[], io: 'input' | 'output') {
   const converted: Record<string, JsonSchema> = z.toJSONSchema(registry, { target: 'openapi-3.0', io, uri: componentRef, override: asBefore }).schemas;
   // A schema with an id that is not itself a body or an answer would land in a side document the
   // OpenAPI document cannot refer to.
-  if ('__shared' in converted) throw new Error(`schemas with an id nested in others must be bodies or answers: ${Object.keys(converted.__shared ?? {})}`);
+  if ('__shared' in converted) throw new Error(`a schema with an id nested in another must itself be a body or an answer: ${JSON.stringify(converted.__shared)}`);
   const components = Object.fromEntries(
     [...keys.values()].filter((key) => !key.startsWith('inline-')).map((key) => {
       // A component's `$id` (its own address) is JSON Schema, not OpenAPI 3.0.
