@@ -4,6 +4,7 @@ import { config } from '../adapters/config';
 import { log } from '../adapters/logger';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
 import { createHttpHandler } from '../http/handler';
+import { provisioningRequests } from '../http/schemas/provisioning';
 import { storeProvisionedCredentials } from '../core/plans/credentials';
 import { sqlClusterAccess } from '../core/plans/sql-cluster';
 import { PlanService } from '../core/plans/use-cases';
@@ -27,7 +28,7 @@ const service = new PlanService({
 });
 
 /** Plan and apply of PostgreSQL roles, single and batch. */
-export const handler = createHttpHandler('provisioning', {
+export const handler = createHttpHandler(provisioningRequests, {
   planResourceRole: async ({ params, body }, { caller }) => ({ statusCode: 200, body: await service.plan(caller, params.name, body) }),
   planResourceRoles: async ({ body }, { caller }) => ({ statusCode: 200, body: { results: await service.planBatch(caller, body.items) } }),
   applyResourcePlan: async ({ params, body }, { caller }) => ({ statusCode: 200, body: await service.apply(caller, params.name, body.sid) }),

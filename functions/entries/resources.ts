@@ -2,6 +2,7 @@ import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { config } from '../adapters/config';
 import { idempotency } from '../adapters/dynamodb/idempotency-client';
 import { createHttpHandler } from '../http/handler';
+import { resourceRequests } from '../http/schemas/resources';
 import { ResourceService } from '../core/resources/use-cases';
 import { ResourceStore } from '../adapters/dynamodb/resource-store';
 import { SessionStore } from '../adapters/dynamodb/session-store';
@@ -13,7 +14,7 @@ const service = new ResourceService(new ResourceStore(dynamodbDocumentClient(), 
  * Resources, their connections and the audited reveal of connection credentials. The operation ids
  * are the HTTP contract, which calls a connection a "role".
  */
-export const handler = createHttpHandler('resources', {
+export const handler = createHttpHandler(resourceRequests, {
   createResource: async ({ body }, { caller }) => ({ statusCode: 201, body: await service.createResource(caller, body) }),
   listResources: async ({ query }, { caller }) => ({ statusCode: 200, body: await service.listResources(caller, query) }),
   getResource: async ({ params }, { caller }) => ({ statusCode: 200, body: await service.getResource(caller, params.name) }),

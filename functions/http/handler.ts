@@ -3,8 +3,9 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type * as z from 'zod';
-import { type Contracts, contracts, type OperationContract, type OperationRequest } from './contracts';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+import type { GroupRequests, OperationRequest, RequestContract } from './contracts';
 import { type HandlerGroup, type OperationId, type RouteDefinition, type routes, routeKey, routesOfGroup } from './routes';
 import { config } from '../adapters/config';
 import { requestDeadline, withinDeadline } from '../core/deadline';
@@ -50,7 +51,11 @@ function messageOf(issue: z.core.$ZodIssue, path: string): string {
   return missing ? `${path} is required` : issue.message;
 }
 
-function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+// zod/mini loads no locale: the English one gives the messages that schemas do not set themselves.
+// (Imported by name: `z.locales.en` would bundle every locale.)
+z.config(en());
+
+function validate<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.output<S> {
   // `reportInput` puts the offending value on each issue, to tell a missing field; it is not passed on.
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
@@ -76,7 +81,7 @@ function parseJsonBody(event: HttpEvent): unknown {
   }
 }
 
-function parseRequest(contract: OperationContract, event: HttpEvent) {
+function parseRequest(contract: RequestContract, event: HttpEvent) {
   return {
     params: contract.params ? validate(contract.params, event.pathParameters ?? {}, 'path parameters') : undefined,
     query: contract.query ? validate(contract.query, event.queryStringParameters ?? {}, 'query') : undefined,
@@ -123,16 +128,15 @@ export interface HttpHandlerOptions {
  * result, within the request's deadline and, for a POST with an `Idempotency-Key`, once. The same
  * middy stack serves every HTTP function.
  */
-export function createHttpHandler<Group extends HandlerGroup>(group: Group, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
-  const byRouteKey = new Map<string, { route: RouteDefinition; contract: OperationContract; run: OperationHandler<OperationId> }>();
+export function createHttpHandler<Group extends HandlerGroup>(requests: GroupRequests<Group>, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
+  const { group } = requests;
+  const byRouteKey = new Map<string, { route: RouteDefinition; contract: RequestContract; run: OperationHandler<OperationId> }>();
   for (const route of routesOfGroup(group)) {
     const run = (operations as Record<string, OperationHandler<OperationId>>)[route.operationId];
     if (!run) throw new Error(`handler group ${group} has no operation ${route.operationId}`);
-    byRouteKey.set(routeKey(route), {
-      route,
-      contract: contracts[route.operationId as keyof Contracts],
-      run,
-    });
+    const contract = (requests.operations as Record<string, RequestContract | undefined>)[route.operationId];
+    if (!contract) throw new Error(`handler group ${group} has no request contract for ${route.operationId}`);
+    byRouteKey.set(routeKey(route), { route, contract, run });
   }
 
   const dispatch = async (event: HttpEvent, context: Context): Promise<HttpResponse> => {

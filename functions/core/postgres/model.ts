@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** What a plan asks for, validated and normalised (privileges canonical, scopes parsed). */
 export interface PlanConfig {
@@ -47,7 +47,7 @@ export const clusterState = z.object({
   /** The provisioning user (the Data API's login). */
   master: z.string(),
   exists: z.boolean(),
-  attributes: z.record(z.string(), z.boolean()).nullable(),
+  attributes: z.nullable(z.record(z.string(), z.boolean())),
   memberships: z.array(z.string()),
   source_exists: z.boolean(),
   /** Whether the provisioning user may grant (and revoke) membership in the source and in each of the role's parents. */

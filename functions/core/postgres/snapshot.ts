@@ -1,7 +1,7 @@
 import { type ClusterState, clusterState, type DatabaseState, databaseState, type PlanConfig, type Snapshot } from './model';
 import { databasesInReach, schemasAskedIn } from './diff';
 import type { SqlParameters } from './sql-port';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CLUSTER_STATE_SQL, DATABASE_STATE_SQL, inChunks } from './catalog';
 import { PlanFailedError } from './plan-failed';
 
@@ -18,7 +18,8 @@ export type CatalogQuery = (database: string, sql: string, parameters: SqlParame
 const CLUSTER_STATE_IN_CHUNKS = inChunks(CLUSTER_STATE_SQL);
 const DATABASE_STATE_IN_CHUNKS = inChunks(DATABASE_STATE_SQL);
 
-const chunkRow = z.object({ pages: z.coerce.number().int().positive(), digest: z.string(), chunk: z.string() });
+const chunkRow = z.object({ pages: z.coerce.number().check(z.int(), z.positive()), digest: z.string(), chunk: z.string() });
+const chunkRows = z.array(chunkRow).check(z.minLength(1));
 
 /** How often a read in several pages starts again when the catalog changed between its pages. */
 const READ_ATTEMPTS = 3;
@@ -34,7 +35,7 @@ async function readState(query: CatalogQuery, database: string, sql: string, par
     let digest: string | undefined;
     let pages = 1;
     for (let page = 0; page < pages; page++) {
-      const rows = z.array(chunkRow).min(1).parse(await query(database, sql, { ...parameters, page: String(page) }));
+      const rows = chunkRows.parse(await query(database, sql, { ...parameters, page: String(page) }));
       digest ??= rows[0]?.digest;
       if (rows.some((row) => row.digest !== digest)) break;
       pages = rows[0]?.pages ?? pages;

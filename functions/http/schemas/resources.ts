@@ -1,37 +1,36 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import type { GroupRequests } from '../contracts';
 import {
   CONNECTION_TYPES,
   type ConnectionInput,
   type ConnectionUpdateInput,
-  type ConnectionView,
-  MASK,
   type ResourceCreateInput,
   type ResourceInput,
-  type ResourceView,
-  type RevealedCredentials,
 } from '../../core/resources/model';
-import { type Holds, identifierText, namedRecord, nameText, pageOf, pageQuery, pathName, type Same, timestamp, uuid } from './common';
+import { type Holds, identifierText, namedRecord, nameText, pageQuery, pathName, resourceParams, type Same, uuid } from './common';
 
 /*
  * The wire names of the resources feature: what the core calls a connection of a resource, the API
  * calls a role (`roles`, `/roles/{role}`, the `Role` schemas). The core's types are what the use
  * cases take and give; the checks at the end keep each schema's output and its core type the same.
+ * The answers' schemas are in `responses.ts`.
  */
 
 /** Lists of names (groups, tags, attributes, redaction types, rule ids). */
-const nameList = (what: string) => z.array(nameText(what, 256)).max(100);
-const count = z.number().int().min(0).max(2_147_483_647);
+const nameList = (what: string) => z.array(nameText(what, 256)).check(z.maxLength(100));
+const count = z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647));
 
-export const roleTypes = CONNECTION_TYPES;
+const roleTypes = CONNECTION_TYPES;
 
 /** Secret values are base64 strings or provider references (`_aws:…`, `_envjson:…`, `_vaultkv2:…`). */
-export const secretMap = namedRecord('secret key', 256, z.string().max(65_536))
-  .refine((value) => Object.keys(value).length <= 50, 'at most 50 secret keys')
-  .meta({ description: 'Write-only. Keys like `envvar:PASS`; values base64 strings or provider references.' });
+const secretMap = namedRecord('secret key', 256, z.string().check(z.maxLength(65_536))).check(
+  z.refine((value) => Object.keys(value).length <= 50, 'at most 50 secret keys'),
+  z.meta({ description: 'Write-only. Keys like `envvar:PASS`; values base64 strings or provider references.' }),
+);
 
-export const envVars = namedRecord('env var name', 256, z.string().max(4096))
-  .refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables')
-  .meta({
+const envVars = namedRecord('env var name', 256, z.string().check(z.maxLength(4096))).check(
+  z.refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables'),
+  z.meta({
     description:
       'Plain string values; keys are names (not empty, valid Unicode, no control characters, not `__proto__`). Values of credential ' +
       'keys are masked in answers. A key is read as words (NFKC-normalised, upper case, split on anything not a letter or digit, on ' +
@@ -40,137 +39,97 @@ export const envVars = namedRecord('env var name', 256, z.string().max(4096))
       '`GITHUB_TOKEN`), or when it has a letter or digit outside ASCII. An ARN reference (last word ARN, value an ARN, as ' +
       '`RDS_SECRET_ARN`) is shown.',
     example: { RDS_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:demo' },
-  });
+  }),
+);
 
 /** The optional connection settings of seed 001; every one has a zero-value default. */
 const roleSettings = {
-  subtype: nameText('subtype', 64).optional(),
-  command: z.array(z.string().max(4096)).max(100).optional(),
-  secret: secretMap.optional(),
-  agent_id: uuid.optional(),
-  access_max_duration: count.optional(),
-  attributes: nameList('attribute').optional(),
-  connection_tags: namedRecord('connection tag', 256, z.string().max(256)).optional(),
-  default_database: identifierText('default_database', 256).optional(),
-  force_approve_groups: nameList('group').optional(),
-  guardrail_rules: nameList('guardrail rule').optional(),
-  jira_issue_template_id: identifierText('jira_issue_template_id', 256).optional(),
-  jit_access_duration_sec: count.optional(),
-  mandatory_metadata_fields: nameList('metadata field').optional(),
-  min_review_approvals: count.optional(),
-  redact_enabled: z.boolean().optional(),
-  redact_types: nameList('redact type').optional(),
-  reviewers: nameList('reviewer').optional(),
-  tags: nameList('tag').optional(),
+  subtype: z.optional(nameText('subtype', 64)),
+  command: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(100))),
+  secret: z.optional(secretMap),
+  agent_id: z.optional(uuid),
+  access_max_duration: z.optional(count),
+  attributes: z.optional(nameList('attribute')),
+  connection_tags: z.optional(namedRecord('connection tag', 256, z.string().check(z.maxLength(256)))),
+  default_database: z.optional(identifierText('default_database', 256)),
+  force_approve_groups: z.optional(nameList('group')),
+  guardrail_rules: z.optional(nameList('guardrail rule')),
+  jira_issue_template_id: z.optional(identifierText('jira_issue_template_id', 256)),
+  jit_access_duration_sec: z.optional(count),
+  mandatory_metadata_fields: z.optional(nameList('metadata field')),
+  min_review_approvals: z.optional(count),
+  redact_enabled: z.optional(z.boolean()),
+  redact_types: z.optional(nameList('redact type')),
+  reviewers: z.optional(nameList('reviewer')),
+  tags: z.optional(nameList('tag')),
 };
 
+const roleType = () => z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`);
+
 export const roleInput = z
-  .object({
-    name: pathName('role name'),
-    type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
-    ...roleSettings,
-  })
-  .meta({ id: 'RoleRequest' });
+  .object({ name: pathName('role name'), type: roleType(), ...roleSettings })
+  .check(z.meta({ id: 'RoleRequest' }));
 
 /** PUT of a role: the name comes from the path and cannot change. */
 export const roleUpdateInput = z
-  .object({
-    name: pathName('role name').optional(),
-    type: z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`),
-    ...roleSettings,
-  })
-  .meta({ id: 'RoleUpdateRequest' });
+  .object({ name: z.optional(pathName('role name')), type: roleType(), ...roleSettings })
+  .check(z.meta({ id: 'RoleUpdateRequest' }));
 
 const resourceFields = {
-  name: pathName('name').meta({ example: 'my-postgres' }),
-  type: nameText('type', 64).meta({ example: 'database' }),
-  subtype: nameText('subtype', 64).optional().meta({ description: 'Defaults to `type`', example: 'postgres' }),
+  name: pathName('name').check(z.meta({ example: 'my-postgres' })),
+  type: nameText('type', 64).check(z.meta({ example: 'database' })),
+  subtype: z.optional(nameText('subtype', 64).check(z.meta({ description: 'Defaults to `type`', example: 'postgres' }))),
   env_vars: envVars,
-  agent_id: uuid.optional(),
+  agent_id: z.optional(uuid),
 };
 
-export const MAX_ROLES_PER_CREATE = 99;
+const MAX_ROLES_PER_CREATE = 99;
 
 export const resourceCreateInput = z
   .object({
     ...resourceFields,
-    roles: z.array(roleInput).max(MAX_ROLES_PER_CREATE, `at most ${MAX_ROLES_PER_CREATE} roles in one request`).optional(),
+    roles: z.optional(z.array(roleInput).check(z.maxLength(MAX_ROLES_PER_CREATE, `at most ${MAX_ROLES_PER_CREATE} roles in one request`))),
   })
-  .superRefine((value, ctx) => {
-    const seen = new Set<string>();
-    value.roles?.forEach((role, index) => {
-      if (seen.has(role.name)) {
-        ctx.addIssue({ code: 'custom', path: ['roles', index, 'name'], message: `duplicate role name: ${role.name}` });
-      }
-      seen.add(role.name);
-    });
-  })
-  .meta({ id: 'ResourceRequest' });
+  .check(
+    z.superRefine((value, ctx) => {
+      const seen = new Set<string>();
+      value.roles?.forEach((role, index) => {
+        if (seen.has(role.name)) {
+          ctx.addIssue({ code: 'custom', path: ['roles', index, 'name'], message: `duplicate role name: ${role.name}` });
+        }
+        seen.add(role.name);
+      });
+    }),
+    z.meta({ id: 'ResourceRequest' }),
+  );
 
-export const resourceUpdateInput = z.object(resourceFields).meta({ id: 'ResourceUpdateRequest' });
+export const resourceUpdateInput = z.object(resourceFields).check(z.meta({ id: 'ResourceUpdateRequest' }));
 
-export const resourceParams = z.object({ name: pathName('resource name') });
 export const roleParams = z.object({ name: pathName('resource name'), role: pathName('role name') });
 
-export const resourceListQuery = pageQuery.extend({
-  search: z.string().max(128).optional().meta({ description: 'Case-insensitive match on name, type and subtype' }),
+export const resourceListQuery = z.extend(pageQuery, {
+  search: z.optional(z.string().check(z.maxLength(128), z.meta({ description: 'Case-insensitive match on name, type and subtype' }))),
 });
 
-export const roleResponse = z
-  .object({
-    id: uuid,
-    name: z.string(),
-    resource_name: z.string(),
-    type: z.enum(roleTypes),
-    subtype: z.string(),
-    managed_by: z.string().meta({ description: 'Empty for roles made by users; set for roles the service made' }),
-    agent_id: uuid.nullable(),
-    command: z.array(z.string()),
-    secret: z.record(z.string(), z.literal(MASK)),
-    access_max_duration: z.number(),
-    attributes: z.array(z.string()),
-    connection_tags: z.record(z.string(), z.string()),
-    default_database: z.string(),
-    force_approve_groups: z.array(z.string()),
-    guardrail_rules: z.array(z.string()),
-    jira_issue_template_id: z.string(),
-    jit_access_duration_sec: z.number(),
-    mandatory_metadata_fields: z.array(z.string()),
-    min_review_approvals: z.number(),
-    redact_enabled: z.boolean(),
-    redact_types: z.array(z.string()),
-    reviewers: z.array(z.string()),
-    tags: z.array(z.string()),
-  })
-  .meta({ id: 'Role' });
-
-export const resourceResponse = z
-  .object({
-    id: uuid,
-    name: z.string(),
-    type: z.string(),
-    subtype: z.string(),
-    env_vars: z.record(z.string(), z.string()),
-    agent_id: uuid.nullable(),
-    roles: z.array(roleResponse),
-    created_at: timestamp,
-    updated_at: timestamp,
-  })
-  .meta({ id: 'Resource' });
-
-export const resourcePage = pageOf(resourceResponse, 'ResourcePage');
-
-export const credentialsResponse = z
-  .object({ role: z.string(), secret: z.record(z.string(), z.string()) })
-  .meta({ id: 'RoleCredentials', description: 'Plain (base64-decoded) secret values; provider references as stored' });
-
+/** What the resources function validates, by operation. */
+export const resourceRequests = {
+  group: 'resources',
+  operations: {
+    createResource: { body: resourceCreateInput },
+    listResources: { query: resourceListQuery },
+    getResource: { params: resourceParams },
+    updateResource: { params: resourceParams, body: resourceUpdateInput },
+    deleteResource: { params: resourceParams },
+    createRole: { params: resourceParams, body: roleInput },
+    updateRole: { params: roleParams, body: roleUpdateInput },
+    deleteRole: { params: roleParams },
+    revealRoleCredentials: { params: roleParams },
+  },
+} as const satisfies GroupRequests<'resources'>;
 
 export type SchemasMatchTheCore = [
   Holds<Same<z.output<typeof roleInput>, ConnectionInput>>,
   Holds<Same<z.output<typeof roleUpdateInput>, ConnectionUpdateInput>>,
   Holds<Same<z.output<typeof resourceCreateInput>, ResourceCreateInput>>,
   Holds<Same<z.output<typeof resourceUpdateInput>, ResourceInput>>,
-  Holds<Same<z.output<typeof roleResponse>, ConnectionView>>,
-  Holds<Same<z.output<typeof resourceResponse>, ResourceView>>,
-  Holds<Same<z.output<typeof credentialsResponse>, RevealedCredentials>>,
 ];
