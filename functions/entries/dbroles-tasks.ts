@@ -10,6 +10,7 @@ import { SessionStore } from '../adapters/dynamodb/session-store';
 import { HttpVaultWriter } from '../adapters/vault';
 import { secretSealer } from '../adapters/crypto/secret-sealer';
 import { cachedAtColdStart } from '../adapters/cached-at-cold-start';
+import { onDemand } from '../adapters/on-demand';
 import type { VaultKv2Writer } from '../core/dbroles/ports';
 import { jobCredentialsWriter } from '../core/dbroles/credentials';
 import { jobEngineFor } from '../core/dbroles/engines';
@@ -44,6 +45,12 @@ function vaultWriter(address: string, tokenSecretArn: string | undefined): Vault
 }
 const vault = config.vaultAddress ? vaultWriter(config.vaultAddress, config.vaultTokenSecretArn) : undefined;
 
+const jobEvents = onDemand(() =>
+  Promise.all([import('../adapters/eventbridge/client'), import('../adapters/eventbridge/publisher')]).then(
+    ([{ eventBridgeClient }, { EventBridgeJobEvents }]) => new EventBridgeJobEvents(eventBridgeClient(), config.eventBusName),
+  ),
+);
+
 const tasks = jobTasks({
   store,
   // The task retries a few times itself; longer outages are the workflow's Retry (with backoff).
@@ -51,12 +58,7 @@ const tasks = jobTasks({
     jobEngineFor(target.engine, new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 })),
   storeCredentials: jobCredentialsWriter(resources, vault),
   // The EventBridge client is loaded and built by the first finished job that publishes, never by the other Tasks.
-  events: {
-    publish: async (event) => {
-      const [{ eventBridgeClient }, { EventBridgeJobEvents }] = await Promise.all([import('../adapters/eventbridge/client'), import('../adapters/eventbridge/publisher')]);
-      return new EventBridgeJobEvents(eventBridgeClient(), config.eventBusName).publish(event);
-    },
-  },
+  events: { publish: async (event) => (await jobEvents()).publish(event) },
   log,
 });
 

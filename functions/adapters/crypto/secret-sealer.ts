@@ -1,6 +1,7 @@
 import type { SecretSealer } from '../../core/secrets';
 import type { ServiceConfig } from '../config';
 import type { SecretsKey } from './deployment-sealer';
+import { onDemand } from '../on-demand';
 
 export class NoSecretsKeyError extends Error {
   override name = 'NoSecretsKeyError';
@@ -25,15 +26,7 @@ export function secretSealer(settings: Pick<ServiceConfig, 'secretsKmsKeyArn' | 
     };
     return { seal: refuse, open: refuse };
   }
-  let loaded: Promise<SecretSealer> | undefined;
-  const sealer = () => {
-    // A failed load (a bad key file) is not kept: the next call tries again and fails the same way, clearly.
-    loaded ??= import('./deployment-sealer').then(({ deploymentSealer }) => deploymentSealer(key)).catch((error: unknown) => {
-      loaded = undefined;
-      throw error;
-    });
-    return loaded;
-  };
+  const sealer = onDemand(() => import('./deployment-sealer').then(({ deploymentSealer }) => deploymentSealer(key)));
   return {
     seal: async (plaintext, context) => (await sealer()).seal(plaintext, context),
     open: async (sealed, context) => (await sealer()).open(sealed, context),

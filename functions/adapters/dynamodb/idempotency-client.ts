@@ -1,8 +1,11 @@
 import { config } from '../config';
 import type { IdempotentRunner } from './idempotency';
 import { dynamodbClient } from './client';
+import { onDemand } from '../on-demand';
 
-let runner: Promise<IdempotentRunner> | undefined;
+const runner = onDemand(() =>
+  import('./idempotency').then(({ idempotentRunner }) => idempotentRunner({ tableName: config.idempotencyTableName, client: dynamodbClient() })),
+);
 
 /**
  * The idempotency of the POST routes of one function, kept for the life of the Lambda container;
@@ -10,6 +13,5 @@ let runner: Promise<IdempotentRunner> | undefined;
  * are a chunk of their own), so a container that serves none never loads it.
  */
 export const idempotency: IdempotentRunner = async (call, context, work) => {
-  runner ??= import('./idempotency').then(({ idempotentRunner }) => idempotentRunner({ tableName: config.idempotencyTableName, client: dynamodbClient() }));
-  return (await runner)(call, context, work);
+  return (await runner())(call, context, work);
 };

@@ -2,10 +2,9 @@ import { config } from '../../adapters/config';
 import { log } from '../../adapters/logger';
 import { dynamodbDocumentClient } from '../../adapters/dynamodb/client';
 import { DynamoDbJobStore } from '../../adapters/dynamodb/job-store';
-import { stepFunctionsClient } from '../../adapters/step-functions/client';
-import { StepFunctionsJobWorkflow } from '../../adapters/step-functions/job-workflow';
+import { onDemand } from '../../adapters/on-demand';
 import { JobService } from '../../core/dbroles/jobs';
-import type { DatabaseDescriber, IdentityReader } from '../../core/dbroles/ports';
+import type { DatabaseDescriber, IdentityReader, JobWorkflow } from '../../core/dbroles/ports';
 
 type Describers = { describer: DatabaseDescriber; identity: IdentityReader };
 
@@ -15,20 +14,32 @@ type Describers = { describer: DatabaseDescriber; identity: IdentityReader };
  * container starts, never by one that only lists and reads jobs.
  */
 function describers(): Describers {
-  let loaded: Promise<Describers> | undefined;
-  const load = (): Promise<Describers> => {
-    const catalog = config.localRdsCatalog;
-    loaded ??= catalog
-      ? import('../../adapters/rds/local-describer').then(({ LocalDatabaseDescriber, readLocalRdsCatalog }) => {
-          const local = new LocalDatabaseDescriber(readLocalRdsCatalog(catalog));
-          return { describer: local, identity: local };
-        })
-      : import('../../adapters/rds/aws-describers').then(({ awsDescribers }) => awsDescribers());
-    return loaded;
-  };
+  const catalog = config.localRdsCatalog;
+  const load = onDemand(
+    (): Promise<Describers> =>
+      catalog
+        ? import('../../adapters/rds/local-describer').then(({ LocalDatabaseDescriber, readLocalRdsCatalog }) => {
+            const local = new LocalDatabaseDescriber(readLocalRdsCatalog(catalog));
+            return { describer: local, identity: local };
+          })
+        : import('../../adapters/rds/aws-describers').then(({ awsDescribers }) => awsDescribers()),
+  );
   return {
     describer: { describe: async (arn) => (await load()).describer.describe(arn) },
     identity: { accountArn: async () => (await load()).identity.accountArn() },
+  };
+}
+
+/** Step Functions, which only starting a job (and taking over a dead job's lock) calls: loaded by the first job a container starts. */
+function workflowOnDemand(): JobWorkflow {
+  const load = onDemand(() =>
+    Promise.all([import('../../adapters/step-functions/client'), import('../../adapters/step-functions/job-workflow')]).then(
+      ([{ stepFunctionsClient }, { StepFunctionsJobWorkflow }]) => new StepFunctionsJobWorkflow(stepFunctionsClient(), config.stateMachineArn),
+    ),
+  );
+  return {
+    start: async (target) => (await load()).start(target),
+    executionState: async (jobId) => (await load()).executionState(jobId),
   };
 }
 
@@ -41,7 +52,7 @@ export function composeJobService(): { jobs: JobService; store: DynamoDbJobStore
   const jobs = new JobService({
     ...describers(),
     store,
-    workflow: new StepFunctionsJobWorkflow(stepFunctionsClient(), config.stateMachineArn),
+    workflow: workflowOnDemand(),
     executionTimeoutSeconds: config.jobTimeoutSeconds,
     vaultConfigured: config.vaultAddress !== undefined,
     log,
