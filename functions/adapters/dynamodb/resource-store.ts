@@ -1,4 +1,13 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { retry } from '../../core/retry';
@@ -27,6 +36,12 @@ import {
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** The conditions a write was refused for, one reason per item, as a transaction reports them; undefined for any other error. */
+function refusedConditions(error: unknown): (string | undefined)[] | undefined {
+  if (error instanceof ConditionalCheckFailedException) return ['ConditionalCheckFailed'];
+  return cancellationReasons(error);
+}
+
 /** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional transactions. */
 export class ResourceStore implements ResourceStorePort {
   constructor(
@@ -44,9 +59,9 @@ export class ResourceStore implements ResourceStorePort {
       Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' },
     }));
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = refusedConditions(error);
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
       const connectionIndex = reasons?.slice(1).indexOf('ConditionalCheckFailed') ?? -1;
       if (connectionIndex >= 0) throw new ConflictError(`role name already exists: ${connections[connectionIndex]?.name}`);
@@ -155,9 +170,9 @@ export class ResourceStore implements ResourceStorePort {
             },
           ];
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = refusedConditions(error);
       if (reasons?.[1] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new StaleResourceError();
       throw error;
@@ -320,11 +335,24 @@ export class ResourceStore implements ResourceStorePort {
     );
   }
 
+  /**
+   * Writes the items all or nothing: one item by itself (a conditional write is as atomic as a
+   * transaction of one item, which costs DynamoDB twice the capacity and a round of coordination),
+   * more in a transaction, again when it lost to a concurrent one.
+   */
+  private async write(items: TransactItem[]): Promise<void> {
+    const [only] = items;
+    if (items.length === 1 && only?.Put) await this.client.send(new PutCommand(only.Put));
+    else if (items.length === 1 && only?.Delete) await this.client.send(new DeleteCommand(only.Delete));
+    else if (items.length === 1 && only?.Update) await this.client.send(new UpdateCommand(only.Update));
+    else await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+
   private async transact(items: TransactItem[], onConditionFailed: (index: number) => Error): Promise<void> {
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const index = cancellationReasons(error)?.indexOf('ConditionalCheckFailed') ?? -1;
+      const index = refusedConditions(error)?.indexOf('ConditionalCheckFailed') ?? -1;
       if (index >= 0) throw onConditionFailed(index);
       throw error;
     }
