@@ -42,14 +42,14 @@ function refusedConditions(error: unknown): (string | undefined)[] | undefined {
   return cancellationReasons(error);
 }
 
-/** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional transactions. */
+/** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional writes (transactions when they span items). */
 export class ResourceStore implements ResourceStorePort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** The resource and all its connections, or nothing: one transaction with a uniqueness check per name. */
+  /** The resource and all its connections (their summaries on the resource), or nothing: one write with a uniqueness check per name. */
   async createResource(orgId: string, resource: ResourceRecord, connections: ConnectionRecord[]): Promise<void> {
     const connectionItems = connections.map((connection) => connectionItem(orgId, connection));
     const summaries = Object.fromEntries(connections.map((connection) => [connection.name, toConnectionSummary(connection)]));
@@ -200,8 +200,8 @@ export class ResourceStore implements ResourceStorePort {
    * The update of the resource item that goes with a change of its connections, in the same
    * transaction as `written` (the connection items): it must still be the same resource. Its
    * `role_views` follow the change entry by entry; the whole map is written when the resource had no
-   * connections (on condition that it still has none), and removed when it would no longer fit, after
-   * which reads fall back to the connection items. A resource stored without summaries is left
+   * connections (on condition that it is still at the version read), and removed when it would no
+   * longer fit, after which reads fall back to the connection items. A resource stored without summaries is left
    * without them, on condition that none were added since (by the migration).
    */
   private resourceUpdate(
