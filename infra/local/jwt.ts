@@ -129,6 +129,18 @@ function hasAudience(payload: JWTPayload, audience: string): boolean {
   return Array.isArray(payload.aud) ? payload.aud.includes(audience) : payload.aud === audience;
 }
 
+/** How many verified tokens each key remembers; the oldest is forgotten first. */
+const VERIFIED_TOKENS_KEPT = 1_000;
+const verifiedTokens = new WeakMap<LocalSigningKey, Map<string, JWTPayload>>();
+
+/**
+ * The time claims, checked at every use of a token: `exp` after now, `nbf` and `iat` (when present)
+ * not after now, as jose and the checks below do on the first use.
+ */
+function inTime(payload: JWTPayload, now: number): boolean {
+  return typeof payload.exp === 'number' && payload.exp > now && !(typeof payload.nbf === 'number' && payload.nbf > now) && !(payload.iat !== undefined && payload.iat > now);
+}
+
 /**
  * Verifies a bearer token as API Gateway's JWT authorizer does and returns its claims in the
  * authorizer's form: every value a string, arrays as `[a b]`. The checks, from
@@ -138,6 +150,8 @@ function hasAudience(payload: JWTPayload, audience: string): boolean {
  * an RSA signature by the JWKS key that the header's `kid` names; `iss` equal to the issuer; `aud`
  * matching the audience, or `client_id` when there is no `aud`; `exp` after now (a token without one
  * never is); `nbf` and `iat`, when present, before now. Anything else: undefined (401).
+ * A token whose signature, issuer and audience passed is remembered (per key and issuer), so that
+ * the next request with it skips the RSA verification; its time claims are checked every time.
  */
 export async function verifyBearerToken(
   key: LocalSigningKey,
@@ -147,6 +161,12 @@ export async function verifyBearerToken(
   // The identity source may hold the token alone or prefixed with `Bearer `.
   const token = /^(?:Bearer\s+)?(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
   if (!token) return undefined;
+  const now = Math.floor(Date.now() / 1000);
+  const remembered = verifiedTokens.get(key) ?? new Map<string, JWTPayload>();
+  verifiedTokens.set(key, remembered);
+  const cacheKey = `${issuer}\n${token}`;
+  const known = remembered.get(cacheKey);
+  if (known) return inTime(known, now) ? authorizerClaims(known) : undefined;
   try {
     const keyOfHeader = (header: JWTHeaderParameters) => {
       if (header.kid === undefined || header.kid !== key.publicJwk.kid) throw new Error('no key in the JWKS has this kid');
@@ -154,9 +174,10 @@ export async function verifyBearerToken(
     };
     const { payload } = await jwtVerify(token, keyOfHeader, { issuer, algorithms: [ALGORITHM], requiredClaims: ['exp'] });
     // jose checks `exp` and `nbf`; `iat` only with maxTokenAge, which API Gateway does not have.
-    const now = Math.floor(Date.now() / 1000);
     if (payload.iat !== undefined && payload.iat > now) return undefined;
     if (!hasAudience(payload, LOCAL_AUDIENCE)) return undefined;
+    if (remembered.size >= VERIFIED_TOKENS_KEPT) remembered.delete(remembered.keys().next().value ?? '');
+    remembered.set(cacheKey, payload);
     return authorizerClaims(payload);
   } catch {
     return undefined;

@@ -10,17 +10,15 @@
  * `--org <id>` narrows it to one org.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { kmsKeyring, localAesKeyring, readLocalKey } from '../../functions/adapters/crypto/keyrings';
 import { EnvelopeSecretSealer } from '../../functions/adapters/crypto/sealer';
 import { MARSHALL_OPTIONS } from '../../functions/adapters/dynamodb/table';
-import { LOCAL_AWS_ENV } from '../local/dynamodb';
-import { SECRETS_KEY_FILE, type StackInfo, TABLE_NAME } from '../local/stack';
+import { SECRETS_KEY_FILE } from '../local/stack';
 import { encryptStoredSecrets } from './secrets-migration';
+import { scriptTarget } from './target';
 
 const { values } = parseArgs({
   options: {
@@ -31,25 +29,15 @@ const { values } = parseArgs({
   },
 });
 
-function target(): { client: DynamoDBClient; tableName: string; sealer: EnvelopeSecretSealer } {
+function target() {
   const keyArn = values['kms-key-arn'];
   if (keyArn) {
-    if (!values.table) throw new Error('--table is required with --kms-key-arn');
     const region = values.region ?? keyArn.split(':')[3];
-    return { client: new DynamoDBClient({ region }), tableName: values.table, sealer: new EnvelopeSecretSealer(kmsKeyring(keyArn, new KMSClient({ region }))) };
+    const { client, tableName } = scriptTarget({ table: values.table, aws: { region } });
+    return { client, tableName, sealer: new EnvelopeSecretSealer(kmsKeyring(keyArn, new KMSClient({ region }))) };
   }
-  const dir = process.env.LOCAL_STACK_DIR ?? '.local';
-  let info: StackInfo;
-  try {
-    info = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackInfo;
-  } catch {
-    throw new Error(`no ${dir}/stack.json: start the local stack with \`npm start\`, or give --table and --kms-key-arn for AWS`);
-  }
-  return {
-    client: new DynamoDBClient({ region: LOCAL_AWS_ENV.AWS_REGION, endpoint: `http://127.0.0.1:${info.ports.dynamodb}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    tableName: values.table ?? TABLE_NAME,
-    sealer: new EnvelopeSecretSealer(localAesKeyring(readLocalKey(join(dir, SECRETS_KEY_FILE)))),
-  };
+  const { client, tableName, localDir } = scriptTarget({ table: values.table });
+  return { client, tableName, sealer: new EnvelopeSecretSealer(localAesKeyring(readLocalKey(join(localDir ?? '.local', SECRETS_KEY_FILE)))) };
 }
 
 const { client, tableName, sealer } = target();

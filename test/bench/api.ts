@@ -66,7 +66,12 @@ export async function benchApi(stack: StackInfo & { dynamodbEndpoint: string }):
   });
   if (seed.status !== 201 && seed.status !== 409) throw new Error(`could not seed the bench resource: ${seed.status}`);
 
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  // Each load right before its baseline: the machine's other load drifts less between the two.
   const get = await loadApi({ url: `${stack.api_url}/resources/bench-db`, headers });
+  const bareGet = await loadDynamoDb(() => documents.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'ORG#local', sk: 'RESOURCE#bench-db' }, ConsistentRead: true })));
   let created = 0;
   const post = await loadApi({
     url: `${stack.api_url}/resources`,
@@ -76,10 +81,6 @@ export async function benchApi(stack: StackInfo & { dynamodbEndpoint: string }):
     requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `bench-${Date.now()}-${created++}`, type: 'database', env_vars: {} }) }) }],
   });
 
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const bareGet = await loadDynamoDb(() => documents.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'ORG#local', sk: 'RESOURCE#bench-db' } })));
   const barePut = await loadDynamoDb((index) =>
     documents.send(new PutCommand({ TableName: TABLE_NAME, Item: { pk: 'ORG#bench-bare', sk: `RESOURCE#${Date.now()}-${index}`, name: 'x' } })),
   );

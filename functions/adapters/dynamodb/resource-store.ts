@@ -1,43 +1,67 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { retry } from '../../core/retry';
 import {
-  assertItemFits,
   assertTransactionFits,
   cancellationReasons,
   keys,
   queryPartitionPage,
   SORT_PREFIX,
+  type ItemToWrite,
   withTransactionRetry,
   BATCH_RETRY,
   UnprocessedBatchError,
 } from './table';
-import type { ConnectionRecord, ResourceRecord } from '../../core/resources/model';
+import { type ConnectionRecord, type ConnectionSummary, type ResourceRecord, toConnectionSummary } from '../../core/resources/model';
 import { type ResourceListQuery, ResourceNameTakenError, type ResourcePage, type ResourceStorePort, StaleResourceError } from '../../core/resources/ports';
-import { connectionItem, resourceItem, resourceItemAfter, toConnectionRecord, toResourceRecord } from './resource-items';
+import {
+  connectionItem,
+  knownSummaries,
+  resourceAfter,
+  resourceItemFitting,
+  summariesOf,
+  toConnectionRecord,
+  toResourceRecord,
+} from './resource-items';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional transactions. */
+/** The conditions a write was refused for, one reason per item, as a transaction reports them; undefined for any other error. */
+function refusedConditions(error: unknown): (string | undefined)[] | undefined {
+  if (error instanceof ConditionalCheckFailedException) return ['ConditionalCheckFailed'];
+  return cancellationReasons(error);
+}
+
+/** Resources and their connections in DynamoDB. Uniqueness and concurrent changes are conditional writes (transactions when they span items). */
 export class ResourceStore implements ResourceStorePort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** The resource and all its connections, or nothing: one transaction with a uniqueness check per name. */
+  /** The resource and all its connections (their summaries on the resource), or nothing: one write with a uniqueness check per name. */
   async createResource(orgId: string, resource: ResourceRecord, connections: ConnectionRecord[]): Promise<void> {
-    const resourceToWrite = resourceItem(orgId, resource);
     const connectionItems = connections.map((connection) => connectionItem(orgId, connection));
+    const summaries = Object.fromEntries(connections.map((connection) => [connection.name, toConnectionSummary(connection)]));
+    const resourceToWrite = resourceItemFitting(orgId, { ...resource, connection_summaries: summaries }, connectionItems).resource;
     assertTransactionFits(`${resourceToWrite.label} with its ${connections.length} roles`, [resourceToWrite, ...connectionItems]);
     const items: TransactItem[] = [resourceToWrite, ...connectionItems].map(({ item }) => ({
       Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' },
     }));
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = refusedConditions(error);
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
       const connectionIndex = reasons?.slice(1).indexOf('ConditionalCheckFailed') ?? -1;
       if (connectionIndex >= 0) throw new ConflictError(`role name already exists: ${connections[connectionIndex]?.name}`);
@@ -89,6 +113,22 @@ export class ResourceStore implements ResourceStorePort {
     return byResource;
   }
 
+  /** The summaries of the connections of some resources: those the resources keep, read from the connection items for the others. */
+  async getConnectionSummariesOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, ConnectionSummary[]>> {
+    const byResource = new Map<string, ConnectionSummary[]>();
+    const withoutSummaries: ResourceRecord[] = [];
+    for (const resource of resources) {
+      const summaries = summariesOf(resource);
+      if (summaries) byResource.set(resource.id, summaries);
+      else withoutSummaries.push(resource);
+    }
+    if (withoutSummaries.length === 0) return byResource;
+    for (const [resourceId, connections] of await this.getConnectionsOf(orgId, withoutSummaries)) {
+      byResource.set(resourceId, connections.map(toConnectionSummary));
+    }
+    return byResource;
+  }
+
   /** A page of resources in name order, optionally searched (name, type, subtype). */
   async listResources(orgId: string, query: ResourceListQuery): Promise<ResourcePage> {
     const search = query.search?.toLowerCase();
@@ -107,8 +147,9 @@ export class ResourceStore implements ResourceStorePort {
    * transaction (connections point at the resource id, so they follow without being rewritten).
    */
   async replaceResource(orgId: string, current: ResourceRecord, next: ResourceRecord): Promise<void> {
-    const nextItem = resourceItem(orgId, next);
-    assertItemFits(nextItem);
+    // The version check below makes sure the summaries read with `current` are still those of its connections.
+    const nextItem = resourceItemFitting(orgId, { ...next, connection_summaries: knownSummaries(current) }).resource;
+    assertTransactionFits(nextItem.label, [nextItem]);
     const versionCheck = {
       ConditionExpression: 'version = :version',
       ExpressionAttributeValues: { ':version': current.version },
@@ -129,9 +170,9 @@ export class ResourceStore implements ResourceStorePort {
             },
           ];
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = refusedConditions(error);
       if (reasons?.[1] === 'ConditionalCheckFailed') throw new ResourceNameTakenError();
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new StaleResourceError();
       throw error;
@@ -155,31 +196,67 @@ export class ResourceStore implements ResourceStorePort {
     );
   }
 
-  /** The update of a resource item that goes with a change of its connections: it must still be the same resource. */
-  private bumpResource(
+  /**
+   * The update of the resource item that goes with a change of its connections, in the same
+   * transaction as `written` (the connection items): it must still be the same resource. Its
+   * `role_views` follow the change entry by entry; the whole map is written when the resource had no
+   * connections (on condition that it is still at the version read), and removed when it would no
+   * longer fit, after which reads fall back to the connection items. A resource stored without summaries is left
+   * without them, on condition that none were added since (by the migration).
+   */
+  private resourceUpdate(
     orgId: string,
     resource: ResourceRecord,
     now: string,
-    change: { add?: ConnectionRecord; remove?: string },
+    change: { put?: ConnectionRecord[]; remove?: string },
+    written: ItemToWrite[],
+    label: string,
   ): TransactItem {
-    const connectionName = change.add?.name ?? change.remove ?? '';
+    const put = change.put ?? [];
+    const after = resourceAfter(resource, now, change);
+    const { resource: afterItem, withSummaries } = resourceItemFitting(orgId, after, written);
+    assertTransactionFits(label, [...written, afterItem]);
+
+    const known = knownSummaries(resource);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':resourceId': resource.id, ':one': 1, ':now': now };
+    const sets = ['version = version + :one', 'updated_at = :now'];
+    const removes: string[] = [];
+    const conditions = ['id = :resourceId'];
+    put.forEach((connection, index) => {
+      names[`#role${index}`] = connection.name;
+      values[`:roleId${index}`] = connection.id;
+      sets.push(`role_names.#role${index} = :roleId${index}`);
+    });
+    if (change.remove !== undefined) {
+      names['#removed'] = change.remove;
+      removes.push('role_names.#removed');
+    }
+    if (withSummaries && known && Object.keys(known).length > 0) {
+      put.forEach((connection, index) => {
+        values[`:view${index}`] = after.connection_summaries?.[connection.name];
+        sets.push(`role_views.#role${index} = :view${index}`);
+      });
+      if (change.remove !== undefined) removes.push('role_views.#removed');
+      conditions.push('attribute_exists(role_views)');
+    } else if (withSummaries) {
+      values[':views'] = after.connection_summaries;
+      values[':version'] = resource.version;
+      sets.push('role_views = :views');
+      conditions.push('version = :version');
+    } else if (known) {
+      removes.push('role_views');
+    } else {
+      conditions.push('attribute_not_exists(role_views)');
+    }
     return {
       Update: {
         TableName: this.tableName,
         Key: { pk: keys.partition(orgId), sk: keys.resource(resource.name) },
-        UpdateExpression: change.add
-          ? 'SET role_names.#role = :roleId, version = version + :one, updated_at = :now'
-          : change.remove
-            ? 'REMOVE role_names.#role SET version = version + :one, updated_at = :now'
-            : 'SET version = version + :one, updated_at = :now',
-        ConditionExpression: 'id = :resourceId',
-        ExpressionAttributeNames: change.add || change.remove ? { '#role': connectionName } : undefined,
-        ExpressionAttributeValues: {
-          ':resourceId': resource.id,
-          ':one': 1,
-          ':now': now,
-          ...(change.add ? { ':roleId': change.add.id } : {}),
-        },
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
       },
     };
   }
@@ -187,11 +264,10 @@ export class ResourceStore implements ResourceStorePort {
   /** Adds a connection to a resource; its name must be free in the org. */
   async createConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void> {
     const toWrite = connectionItem(orgId, connection);
-    assertTransactionFits(toWrite.label, [toWrite, resourceItemAfter(orgId, resource, now, [connection])]);
     await this.transact(
       [
         { Put: { TableName: this.tableName, Item: toWrite.item, ConditionExpression: 'attribute_not_exists(sk)' } },
-        this.bumpResource(orgId, resource, now, { add: connection }),
+        this.resourceUpdate(orgId, resource, now, { put: [connection] }, [toWrite], toWrite.label),
       ],
       (index) => (index === 0 ? new ConflictError(`role name already exists: ${connection.name}`) : new StaleResourceError()),
     );
@@ -200,7 +276,6 @@ export class ResourceStore implements ResourceStorePort {
   /** Replaces a connection that belongs to the resource. */
   async replaceConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void> {
     const toWrite = connectionItem(orgId, connection);
-    assertTransactionFits(toWrite.label, [toWrite, resourceItemAfter(orgId, resource, now)]);
     await this.transact(
       [
         {
@@ -211,7 +286,7 @@ export class ResourceStore implements ResourceStorePort {
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
         },
-        this.bumpResource(orgId, resource, now, {}),
+        this.resourceUpdate(orgId, resource, now, { put: [connection] }, [toWrite], toWrite.label),
       ],
       (index) => (index === 0 ? new NotFoundError('role not found') : new StaleResourceError()),
     );
@@ -228,7 +303,7 @@ export class ResourceStore implements ResourceStorePort {
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
         },
-        this.bumpResource(orgId, resource, now, { remove: connectionName }),
+        this.resourceUpdate(orgId, resource, now, { remove: connectionName }, [], `resource ${JSON.stringify(resource.name)}`),
       ],
       (index) => (index === 0 ? new NotFoundError('role not found') : new StaleResourceError()),
     );
@@ -239,11 +314,8 @@ export class ResourceStore implements ResourceStorePort {
    * name held by another resource of the org is a conflict; an existing connection of this resource is replaced.
    */
   async upsertConnections(orgId: string, resource: ResourceRecord, connections: ConnectionRecord[], now: string): Promise<void> {
-    const names = Object.fromEntries(connections.map((connection, index) => [`#role${index}`, connection.name]));
-    const assignments = connections.map((_, index) => `role_names.#role${index} = :roleId${index}`);
     const connectionItems = connections.map((connection) => connectionItem(orgId, connection));
-    const resourceAfter = resourceItemAfter(orgId, resource, now, connections);
-    assertTransactionFits(`the ${connections.length} roles of ${resourceAfter.label}`, [...connectionItems, resourceAfter]);
+    const label = `the ${connections.length} roles of resource ${JSON.stringify(resource.name)}`;
     await this.transact(
       [
         ...connectionItems.map(({ item }) => ({
@@ -254,21 +326,7 @@ export class ResourceStore implements ResourceStorePort {
             ExpressionAttributeValues: { ':resourceId': resource.id },
           },
         })),
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: keys.partition(orgId), sk: keys.resource(resource.name) },
-            UpdateExpression: `SET ${assignments.join(', ')}, version = version + :one, updated_at = :now`,
-            ConditionExpression: 'id = :resourceId',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ':resourceId': resource.id,
-              ':one': 1,
-              ':now': now,
-              ...Object.fromEntries(connections.map((connection, index) => [`:roleId${index}`, connection.id])),
-            },
-          },
-        },
+        this.resourceUpdate(orgId, resource, now, { put: connections }, connectionItems, label),
       ],
       (index) =>
         index < connections.length
@@ -277,11 +335,24 @@ export class ResourceStore implements ResourceStorePort {
     );
   }
 
+  /**
+   * Writes the items all or nothing: one item by itself (a conditional write is as atomic as a
+   * transaction of one item, which costs DynamoDB twice the capacity and a round of coordination),
+   * more in a transaction, again when it lost to a concurrent one.
+   */
+  private async write(items: TransactItem[]): Promise<void> {
+    const [only] = items;
+    if (items.length === 1 && only?.Put) await this.client.send(new PutCommand(only.Put));
+    else if (items.length === 1 && only?.Delete) await this.client.send(new DeleteCommand(only.Delete));
+    else if (items.length === 1 && only?.Update) await this.client.send(new UpdateCommand(only.Update));
+    else await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+
   private async transact(items: TransactItem[], onConditionFailed: (index: number) => Error): Promise<void> {
     try {
-      await withTransactionRetry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      await this.write(items);
     } catch (error) {
-      const index = cancellationReasons(error)?.indexOf('ConditionalCheckFailed') ?? -1;
+      const index = refusedConditions(error)?.indexOf('ConditionalCheckFailed') ?? -1;
       if (index >= 0) throw onConditionFailed(index);
       throw error;
     }

@@ -148,6 +148,17 @@ export function assertTransactionFits(label: string, items: ItemToWrite[]): void
   }
 }
 
+/** Whether a write would fit DynamoDB's limits, for what is kept only when it fits. */
+export function transactionFits(items: ItemToWrite[]): boolean {
+  try {
+    assertTransactionFits('', items);
+    return true;
+  } catch (error) {
+    if (error instanceof TooLargeError) return false;
+    throw error;
+  }
+}
+
 /**
  * How the document client turns items into DynamoDB's format. The SDK tells a plain object from a
  * class instance by `value.constructor.name`, which a key named `constructor` overrides

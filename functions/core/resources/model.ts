@@ -73,6 +73,13 @@ interface ResourceFields {
 /** A resource as stored, without its connections. `connection_names` maps each connection's name to its id. */
 export interface ResourceRecord extends ResourceFields {
   connection_names: Record<string, string>;
+  /**
+   * What the resource keeps of each of its connections, by name, so that one read answers for the
+   * resource and its connections. The store keeps it in the writes that change the connections;
+   * absent on resources stored before it, or whose summaries would not fit the item (reads then
+   * fetch the connections themselves).
+   */
+  connection_summaries?: Record<string, ConnectionSummary> | undefined;
   version: number;
 }
 
@@ -95,6 +102,19 @@ interface ConnectionFields extends Required<Omit<ConnectionSettings, 'subtype' |
 export interface ConnectionRecord extends ConnectionFields {
   resource_id: string;
   secret: Record<string, string>;
+}
+
+/**
+ * A connection without its secret's values: what a masked answer needs, kept on the resource. Only the
+ * secret's keys are named, so a summary holds nothing to seal and cannot be taken for a record.
+ */
+export interface ConnectionSummary extends Omit<ConnectionRecord, 'secret'> {
+  secret_keys: string[];
+}
+
+export function toConnectionSummary(connection: ConnectionRecord): ConnectionSummary {
+  const { secret, ...fields } = connection;
+  return { ...fields, secret_keys: Object.keys(secret) };
 }
 
 export const MASK = '*****';
@@ -200,7 +220,8 @@ export function maskEnvVars(envVars: Record<string, string>): Record<string, str
  * The answer for a connection, field by field in the order of the wire schema: nothing else the
  * stored item may hold is shown, and the secret's values never are.
  */
-export function toConnectionView(connection: ConnectionRecord, resourceName: string): ConnectionView {
+export function toConnectionView(connection: ConnectionRecord | ConnectionSummary, resourceName: string): ConnectionView {
+  const secretKeys = 'secret_keys' in connection ? connection.secret_keys : Object.keys(connection.secret);
   return {
     id: connection.id,
     name: connection.name,
@@ -210,7 +231,7 @@ export function toConnectionView(connection: ConnectionRecord, resourceName: str
     managed_by: connection.managed_by,
     agent_id: connection.agent_id,
     command: connection.command,
-    secret: Object.fromEntries(Object.keys(connection.secret).map((key) => [key, MASK] as const)),
+    secret: Object.fromEntries(secretKeys.map((key) => [key, MASK] as const)),
     access_max_duration: connection.access_max_duration,
     attributes: connection.attributes,
     connection_tags: connection.connection_tags,
@@ -232,7 +253,7 @@ export function toConnectionView(connection: ConnectionRecord, resourceName: str
  * The answer for a resource. Env vars are shown (credentials masked) to admins and auditors; other
  * users get `{}`, as in hoop, since hosts and ARNs are for those who manage the resource.
  */
-export function toResourceView(resource: ResourceRecord, connections: ConnectionRecord[], options: { showEnvVars: boolean }): ResourceView {
+export function toResourceView(resource: ResourceRecord, connections: Array<ConnectionRecord | ConnectionSummary>, options: { showEnvVars: boolean }): ResourceView {
   return {
     id: resource.id,
     name: resource.name,

@@ -1,5 +1,5 @@
 import { ConflictError } from '../errors';
-import type { ConnectionRecord, ResourceRecord } from './model';
+import type { ConnectionRecord, ConnectionSummary, ResourceRecord } from './model';
 
 export type { SessionWriter } from '../audit/ports';
 
@@ -55,6 +55,11 @@ export interface ResourceStorePort {
   getConnection(orgId: string, name: string): Promise<ConnectionRecord | undefined>;
   /** The connections of some resources, by resource id (every one of them has an entry). */
   getConnectionsOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, ConnectionRecord[]>>;
+  /**
+   * What masked answers need of the connections of some resources, by resource id (every one has an
+   * entry): from the resources' own summaries when they have them, without another read.
+   */
+  getConnectionSummariesOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, ConnectionSummary[]>>;
   /** Adds a connection to a resource; `now` becomes the resource's `updated_at`. */
   createConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void>;
   /** Replaces a connection of the resource. */

@@ -64,7 +64,7 @@ export class ResourceService {
   }
 
   private async present(caller: Principal, resource: ResourceRecord): Promise<ResourceView> {
-    const connections = (await this.store.getConnectionsOf(caller.orgId, [resource])).get(resource.id) ?? [];
+    const connections = (await this.store.getConnectionSummariesOf(caller.orgId, [resource])).get(resource.id) ?? [];
     return toResourceView(resource, connections, { showEnvVars: caller.admin || caller.auditor });
   }
 
@@ -103,7 +103,7 @@ export class ResourceService {
       nextToken: query.next_token,
       search: query.search,
     });
-    const connections = await this.store.getConnectionsOf(caller.orgId, page.resources);
+    const connections = await this.store.getConnectionSummariesOf(caller.orgId, page.resources);
     const showEnvVars = caller.admin || caller.auditor;
     return {
       items: page.resources.map((resource) => toResourceView(resource, connections.get(resource.id) ?? [], { showEnvVars })),

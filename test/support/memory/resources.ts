@@ -1,6 +1,6 @@
 import { keys, SORT_PREFIX } from '../../../functions/adapters/dynamodb/table';
 import { ConflictError, NotFoundError } from '../../../functions/core/errors';
-import type { ConnectionRecord, ResourceRecord } from '../../../functions/core/resources/model';
+import { type ConnectionRecord, type ConnectionSummary, type ResourceRecord, toConnectionSummary } from '../../../functions/core/resources/model';
 import {
   type ResourceListQuery,
   ResourceNameTakenError,
@@ -152,6 +152,12 @@ export class MemoryResourceStore implements ResourceStorePort {
       if (connection) byResource.get(connection.resource_id)?.push(structuredClone(connection));
     }
     return byResource;
+  }
+
+  /** The summaries of the connections as they are (the DynamoDB store keeps copies; here there is one place). */
+  async getConnectionSummariesOf(orgId: string, resources: ResourceRecord[]): Promise<Map<string, ConnectionSummary[]>> {
+    const connections = await this.getConnectionsOf(orgId, resources);
+    return new Map([...connections].map(([resourceId, records]) => [resourceId, records.map(toConnectionSummary)]));
   }
 
   async createConnection(orgId: string, resource: ResourceRecord, connection: ConnectionRecord, now: string): Promise<void> {
