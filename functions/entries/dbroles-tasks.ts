@@ -1,17 +1,14 @@
 import type { Handler } from 'aws-lambda';
 import { config } from '../adapters/config';
 import { log } from '../adapters/logger';
-import { rdsDataClient } from '../adapters/data-api/client';
-import { DataApiSqlPort } from '../adapters/data-api/sql-executor';
 import { dynamodbDocumentClient } from '../adapters/dynamodb/client';
 import { DynamoDbJobStore } from '../adapters/dynamodb/job-store';
-import { ResourceStore } from '../adapters/dynamodb/resource-store';
-import { SessionStore } from '../adapters/dynamodb/session-store';
 import { HttpVaultWriter } from '../adapters/vault';
-import { secretSealer } from '../adapters/crypto/secret-sealer';
 import { cachedAtColdStart } from '../adapters/cached-at-cold-start';
 import { onDemand } from '../adapters/on-demand';
-import type { VaultKv2Writer } from '../core/dbroles/ports';
+import type { JobTarget } from '../core/dbroles/model';
+import type { ServiceCredentialsStore, VaultKv2Writer } from '../core/dbroles/ports';
+import type { SqlParameters, SqlPort } from '../core/postgres/sql-port';
 import { jobCredentialsWriter } from '../core/dbroles/credentials';
 import { jobEngineFor } from '../core/dbroles/engines';
 import {
@@ -24,17 +21,18 @@ import {
   jobTasks,
   type TargetTaskInput,
 } from '../core/dbroles/tasks';
-import { ResourceService } from '../core/resources/use-cases';
 
 /**
  * The Task functions of the DB role job workflow: one bundle, one exported handler per Task, as the
- * ASL's substitutions name them (infra/handlers.ts). The three share the job store and are deployed
- * and versioned together with the state machine; what only one of them uses is loaded or built on its
- * first call (the Data API client in the Tasks that reach the cluster; the Encryption SDK, Secrets
- * Manager and Vault in loginRole; EventBridge in finishJob), so the others never load it.
+ * ASL's substitutions name them (infra/handlers.ts). They share the job store and are deployed
+ * and versioned together with the state machine; what only some of them use is loaded or built on its
+ * first call (the Data API client in the Tasks that reach the cluster; the resources use cases, the
+ * Encryption SDK and Secrets Manager in loginRole; EventBridge in finishJob), so the others never load it.
  */
 const store = new DynamoDbJobStore(dynamodbDocumentClient(), config.tableName);
-const resources = new ResourceService(new ResourceStore(dynamodbDocumentClient(), config.tableName), new SessionStore(dynamodbDocumentClient(), config.tableName), secretSealer(config));
+// Only loginRole stores credentials: the resources use cases and their stores load with its first call.
+const resourcesOnDemand = onDemand(() => import('./compose/credentials-store').then(({ credentialsStore }) => credentialsStore()));
+const resources: ServiceCredentialsStore = { upsertServiceConnections: async (...args) => (await resourcesOnDemand()).upsertServiceConnections(...args) };
 
 /** Vault's token: in AWS from Secrets Manager (read at cold start, kept), never a plain environment variable; locally VAULT_TOKEN. */
 function vaultWriter(address: string, tokenSecretArn: string | undefined): VaultKv2Writer {
@@ -45,6 +43,21 @@ function vaultWriter(address: string, tokenSecretArn: string | undefined): Vault
 }
 const vault = config.vaultAddress ? vaultWriter(config.vaultAddress, config.vaultTokenSecretArn) : undefined;
 
+/** The Data API client and executor: the four Tasks that reach a cluster load them with their first call, the other three never. */
+const dataApi = onDemand(() => Promise.all([import('../adapters/data-api/client'), import('../adapters/data-api/sql-executor')]));
+
+/** The cluster of a job through the Data API. The Task retries a few times itself; longer outages are the workflow's Retry (with backoff). */
+function clusterPort(target: JobTarget): SqlPort {
+  const port = onDemand(async () => {
+    const [{ rdsDataClient }, { DataApiSqlPort }] = await dataApi();
+    return new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 });
+  });
+  return {
+    query: async <Row extends Record<string, unknown>>(database: string, sql: string, parameters?: SqlParameters) => (await port()).query<Row>(database, sql, parameters),
+    begin: async (database) => (await port()).begin(database),
+  };
+}
+
 const jobEvents = onDemand(() =>
   Promise.all([import('../adapters/eventbridge/client'), import('../adapters/eventbridge/publisher')]).then(
     ([{ eventBridgeClient }, { EventBridgeJobEvents }]) => new EventBridgeJobEvents(eventBridgeClient(), config.eventBusName),
@@ -53,9 +66,7 @@ const jobEvents = onDemand(() =>
 
 const tasks = jobTasks({
   store,
-  // The task retries a few times itself; longer outages are the workflow's Retry (with backoff).
-  engineFor: (target) =>
-    jobEngineFor(target.engine, new DataApiSqlPort(rdsDataClient(), { resourceArn: target.cluster_arn, secretArn: target.secret_arn }, { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 })),
+  engineFor: (target) => jobEngineFor(target.engine, clusterPort(target)),
   storeCredentials: jobCredentialsWriter(resources, vault),
   // The EventBridge client is loaded and built by the first finished job that publishes, never by the other Tasks.
   events: { publish: async (event) => (await jobEvents()).publish(event) },

@@ -54,8 +54,10 @@ function rows(label: string, api: LoadFigures, bare: LoadFigures, bareName: stri
 }
 
 /**
- * GET and POST of the local API under concurrent load (the handlers run in this process, as one warm
- * Lambda would), next to a bare GetItem / PutItem on the same DynamoDB Local.
+ * GET and POST of the local API under concurrent load, next to a bare GetItem / PutItem on the same
+ * DynamoDB Local from this same process. The API is a stack of its own started as users run it
+ * (`npm start`, see run.ts): its handlers do not share this process's event loop with the load
+ * generator, as a client and a server never do.
  */
 export async function benchApi(stack: StackInfo & { dynamodbEndpoint: string }): Promise<BenchRow[]> {
   const headers = { authorization: `Bearer ${stack.admin_token}`, 'content-type': 'application/json' };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { freePort } from '../../infra/local/ports';
 import { type StackInfo, startLocalStack } from '../../infra/local/stack';
 import { benchApi } from './api';
+import { startSeparateStack } from '../support/npm-start';
 import { benchBundles } from './bundles';
 import { benchJobs } from './jobs';
 import { benchProvisioning, cleanUpProvisioningBench, prepareProvisioningBench } from './provisioning';
@@ -48,14 +49,22 @@ const runs = (section: (typeof SECTIONS)[number]) => asked.length === 0 || asked
 const rows: BenchRow[] = [];
 if (runs('bundles')) rows.push(...(await benchBundles()));
 
-const needsStack = SECTIONS.some((section) => section !== 'bundles' && runs(section));
+if (runs('api')) {
+  const separate = await startSeparateStack();
+  try {
+    rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...separate.info, dynamodbEndpoint: `http://127.0.0.1:${separate.info.ports.dynamodb}` }))));
+  } finally {
+    await separate.stop();
+  }
+}
+
+const needsStack = SECTIONS.some((section) => !['bundles', 'api'].includes(section) && runs(section));
 if (needsStack) {
   const dir = mkdtempSync(join(tmpdir(), 'db-access-bench-'));
   chmodSync(dir, 0o755);
   const [api, dataApi, stepFunctions, dynamodb, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const stack = await startLocalStack({ dir, ports: { api, dataApi, stepFunctions, dynamodb, postgres }, fresh: true });
   try {
-    if (runs('api')) rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...stack.info, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` }))));
     if (runs('provisioning')) {
       await prepareProvisioningBench(stack.info);
       rows.push(...(await atEachLatency(stack.info, () => benchProvisioning(stack.info))));

@@ -38,13 +38,19 @@ describe('Lambda bundles', () => {
     expect(footprint.lazyBytes).toBeGreaterThan(0);
   });
 
-  it('give the workflow Tasks the Encryption SDK, Secrets Manager and EventBridge only on demand', () => {
+  it('give the workflow Tasks what only some of them use (Data API, the resources use cases, Encryption SDK, Secrets Manager, EventBridge) on demand', () => {
     // Act
     const { initInputs, lazyInputs } = built(DBROLES_TASKS_ENTRY);
 
-    // Assess
-    expect(has(initInputs, 'node_modules/@aws-sdk/client-rds-data/')).toBe(true);
-    for (const heavy of ['node_modules/@aws-crypto/', 'node_modules/@aws-sdk/client-secrets-manager/', 'node_modules/@aws-sdk/client-eventbridge/']) {
+    // Assess: every Task reads and writes its job
+    expect(has(initInputs, 'node_modules/@aws-sdk/client-dynamodb/')).toBe(true);
+    for (const heavy of [
+      'node_modules/@aws-sdk/client-rds-data/',
+      'functions/core/resources/use-cases',
+      'node_modules/@aws-crypto/',
+      'node_modules/@aws-sdk/client-secrets-manager/',
+      'node_modules/@aws-sdk/client-eventbridge/',
+    ]) {
       expect(has(initInputs, heavy), heavy).toBe(false);
       expect(has(lazyInputs, heavy), heavy).toBe(true);
     }

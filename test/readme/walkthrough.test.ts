@@ -1,11 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPortsFree, freePort } from '../../infra/local/ports';
-import { portsFrom } from '../../infra/local/stack';
+import { freePortRun, npmStart, stopNpmStart } from '../support/npm-start';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -23,35 +22,6 @@ function walkthroughOf(readme: string) {
   return { script: blocks.join('\n'), promises };
 }
 
-/** Five consecutive free ports, as `PORT=<n> npm start` takes them. */
-async function freePortRun(): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    const base = await freePort();
-    try {
-      if (base + 4 > 65_535) throw new Error('out of range');
-      await assertPortsFree({ ...portsFrom(base) });
-      return base;
-    } catch (error) {
-      if (attempt === 20) throw error;
-    }
-  }
-}
-
-/** `npm start` as the README says, in a directory of its own, resolved once it prints that it is ready. */
-function npmStart(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('Local stack ready')) resolve(child);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
-  });
-}
-
 describe('README walkthrough', () => {
   const dir = mkdtempSync(join(tmpdir(), 'readme-walkthrough-'));
   let stack: ChildProcess | undefined;
@@ -63,11 +33,7 @@ describe('README walkthrough', () => {
   });
 
   afterAll(async () => {
-    if (stack && stack.exitCode === null) {
-      const exited = new Promise((resolve) => stack?.once('exit', resolve));
-      stack.kill('SIGTERM');
-      await exited;
-    }
+    await stopNpmStart(stack);
     rmSync(dir, { recursive: true, force: true });
   });
 

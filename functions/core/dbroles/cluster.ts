@@ -1,7 +1,11 @@
 import { UnprocessableError } from '../errors';
-import { JOB_ENGINES } from './engines';
 import type { ClusterDescription } from './ports';
 
+/**
+ * The engines DB role jobs provision, by RDS's `Engine` name (`engines.ts` maps each to its engine);
+ * here so that what checks a cluster does not bundle the engines.
+ */
+export const JOB_ENGINES = ['aurora-postgresql', 'aurora-mysql'] as const;
 
 /**
  * Refuses, with the reason, a database the service cannot provision through the Data API: another

@@ -4,9 +4,6 @@ import type { JobEngine } from './engine';
 import { mysqlJobEngine } from '../mysql/engine';
 import { postgresJobEngine } from './postgres-engine';
 
-/** The engines DB role jobs provision, by RDS's `Engine` name. */
-export const JOB_ENGINES = ['aurora-postgresql', 'aurora-mysql'] as const;
-
 /** The engine of a cluster (RDS's `Engine`), over the Data API port to it. */
 export function jobEngineFor(engine: string, port: SqlPort): JobEngine {
   if (engine === 'aurora-postgresql') return postgresJobEngine(port);
