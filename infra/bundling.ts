@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
+import { buildOpenApiDocument } from '../functions/http/openapi';
 
 /**
  * How every Lambda bundle is built: the CDK stack stages the output of `buildLambdaBundle` as each
@@ -56,9 +57,28 @@ export interface BundleFootprint {
   lazyBytes: number;
 }
 
+let constants: Record<string, string> | undefined;
+
+/**
+ * What the bundles get as constants (esbuild's `define`): the OpenAPI document as JSON text, built
+ * here from the zod schemas, which the OpenAPI function serves instead of building it (see
+ * functions/entries/openapi.ts). Other entries do not name it.
+ */
+function bundleConstants(): Record<string, string> {
+  constants ??= { PREBUILT_OPENAPI_DOCUMENT: JSON.stringify(JSON.stringify(buildOpenApiDocument())) };
+  return constants;
+}
+
 /** Builds one function's bundle into `outdir` (`index.mjs` and `chunks/`), and answers esbuild's metafile. */
 export function buildLambdaBundle(entry: string, outdir: string): Metafile {
-  const { metafile } = buildSync({ ...LAMBDA_BUNDLING, mainFields: [...LAMBDA_BUNDLING.mainFields], entryPoints: { index: entry }, outdir, metafile: true });
+  const { metafile } = buildSync({
+    ...LAMBDA_BUNDLING,
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    define: bundleConstants(),
+    entryPoints: { index: entry },
+    outdir,
+    metafile: true,
+  });
   return metafile;
 }
 

@@ -1,12 +1,21 @@
+import { onDemand } from '../adapters/on-demand';
 import { createHttpHandler } from '../http/handler';
-import { buildOpenApiDocument, openApiRequests } from '../http/openapi';
+import { openApiRequests } from '../http/schemas/openapi';
 
-let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+/** The document as JSON text, put here by the Lambda bundling (infra/bundling.ts); absent when the source runs as is (npm start, tests). */
+declare const PREBUILT_OPENAPI_DOCUMENT: string | undefined;
 
-/** Serves the OpenAPI document; built on the first call and kept for the life of the container. */
+/**
+ * The document, from the same zod schemas that validate requests: built at bundling for Lambda, so
+ * that the function neither loads nor builds a schema at its cold start; otherwise on the first call.
+ * Kept for the life of the container either way.
+ */
+const openApiDocument = onDemand(
+  async (): Promise<unknown> =>
+    typeof PREBUILT_OPENAPI_DOCUMENT === 'string' ? JSON.parse(PREBUILT_OPENAPI_DOCUMENT) : (await import('../http/openapi')).buildOpenApiDocument(),
+);
+
+/** Serves the OpenAPI document. */
 export const handler = createHttpHandler(openApiRequests, {
-  getOpenApiDocument: async () => {
-    document ??= buildOpenApiDocument();
-    return { statusCode: 200, body: document };
-  },
+  getOpenApiDocument: async () => ({ statusCode: 200, body: await openApiDocument() }),
 });

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type { HandlerGroup, OperationId, routes } from './routes';
-import type { openApiRequests } from './openapi';
+import type { openApiRequests } from './schemas/openapi';
 import type { dbRoleRequests } from './schemas/dbroles';
 import type { provisioningRequests } from './schemas/provisioning';
 import type { resourceRequests } from './schemas/resources';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { GroupRequests, RequestContract } from './contracts';
+import type { RequestContract } from './contracts';
 import { type OperationId, routes } from './routes';
 import { dbRoleRequests } from './schemas/dbroles';
 import { provisioningRequests } from './schemas/provisioning';
@@ -21,12 +21,7 @@ import {
 } from './schemas/responses';
 import { resourceRequests } from './schemas/resources';
 import { sessionRequests } from './schemas/sessions';
-
-/** The OpenAPI function's one route takes no input. */
-export const openApiRequests = {
-  group: 'openapi',
-  operations: { getOpenApiDocument: {} },
-} as const satisfies GroupRequests<'openapi'>;
+import { openApiRequests } from './schemas/openapi';
 
 type JsonSchema = z.core.JSONSchema.BaseSchema;
 

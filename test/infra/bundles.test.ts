@@ -66,4 +66,15 @@ describe('Lambda bundles', () => {
       expect(has(lazyInputs, creationOnly), creationOnly).toBe(true);
     }
   });
+
+  it('give the OpenAPI function its document built at bundling, with no schema to load or build', () => {
+    // Act
+    const { footprint, initInputs } = built(handlerEntry('openapi'));
+
+    // Assess: no response schema, no request schema module, no JSON Schema generator, nothing on demand
+    for (const generator of ['functions/http/openapi.ts', 'functions/http/schemas/responses.ts', 'functions/http/schemas/resources.ts', 'zod/v4/core/to-json-schema']) {
+      expect(has(initInputs, generator), generator).toBe(false);
+    }
+    expect(footprint.lazyFiles).toEqual([]);
+  });
 });

@@ -7,10 +7,21 @@ import { LOCAL_AWS_ENV } from '../../infra/local/dynamodb';
 import { IDEMPOTENCY_TABLE_NAME, SECRETS_KEY_FILE, TABLE_NAME } from '../../infra/local/stack';
 import { buildLambdaBundle, LAMBDA_ENTRY_FILE } from '../../infra/bundling';
 import { handlerEntry } from '../../infra/handlers';
+import { buildOpenApiDocument } from '../../functions/http/openapi';
 import { newOrg, tokenFor } from '../support/api';
 
-const outdir = mkdtempSync(join(tmpdir(), 'lambda-bundle-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A function's bundle exactly as the stack stages it, in a directory of its own. */
+function bundled(entry: string): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'lambda-bundle-'));
+  dirs.push(outdir);
+  buildLambdaBundle(entry, outdir);
+  return outdir;
+}
 
 interface Invocation {
   routeKey: string;
@@ -24,7 +35,7 @@ interface Invocation {
  * Invokes the deployed form of a function (the bundle CDK stages: its entry and its chunks) in a
  * fresh Node process, as a Lambda cold start does, with API Gateway's JWT authorizer events.
  */
-function invokeBundle(caller: { org: string; sub: string; token: string }, invocations: Invocation[]): { statusCode: number; body?: string }[] {
+function invokeBundle(outdir: string, caller: { org: string; sub: string; token: string }, invocations: Invocation[]): { statusCode: number; body?: string }[] {
   const stack = inject('stack');
   const events = invocations.map((invocation, index) => ({
     version: '2.0',
@@ -68,16 +79,16 @@ function invokeBundle(caller: { org: string; sub: string; token: string }, invoc
   return JSON.parse(output.toString());
 }
 
-describe('the deployed bundle of the resources function', () => {
-  it('serves a create, a read and a reveal, loading the sealer and the idempotency store on demand', async () => {
-    // Prepare: the bundle exactly as the stack stages it
-    buildLambdaBundle(handlerEntry('resources'), outdir);
+describe('the deployed bundle', () => {
+  it('of the resources function serves a create, a read and a reveal, loading the sealer and the idempotency store on demand', async () => {
+    // Prepare
+    const outdir = bundled(handlerEntry('resources'));
     const org = newOrg('bundle');
     const caller = { org, sub: `user-${org}`, token: await tokenFor({ org, groups: ['admin'] }) };
     const resource = { name: 'bundled-db', type: 'database', subtype: 'postgres', env_vars: { HOST: 'db.internal', PASS: 'hunter2-bundle' }, roles: [{ name: 'bundled-ro', type: 'database', secret: { envvar: 'c2VjcmV0LXZhbHVl' } }] };
 
     // Act: one cold process, three requests
-    const [created, read, revealed] = invokeBundle(caller, [
+    const [created, read, revealed] = invokeBundle(outdir, caller, [
       { routeKey: 'POST /api/resources', path: '/api/resources', body: resource, headers: { 'idempotency-key': 'bundle-create-1' } },
       { routeKey: 'GET /api/resources/{name}', path: '/api/resources/bundled-db', pathParameters: { name: 'bundled-db' } },
       { routeKey: 'GET /api/resources/{name}/roles/{role}/credentials', path: '/api/resources/bundled-db/roles/bundled-ro/credentials', pathParameters: { name: 'bundled-db', role: 'bundled-ro' } },
@@ -89,5 +100,19 @@ describe('the deployed bundle of the resources function', () => {
     expect(JSON.parse(read?.body ?? '{}').env_vars.PASS).not.toBe('hunter2-bundle');
     expect(revealed?.statusCode, revealed?.body).toBe(200);
     expect(JSON.parse(revealed?.body ?? '{}').secret).toEqual({ envvar: 'secret-value' });
+  });
+
+  it('of the OpenAPI function serves the document built from the schemas at bundling', async () => {
+    // Prepare
+    const outdir = bundled(handlerEntry('openapi'));
+    const org = newOrg('bundle');
+    const caller = { org, sub: `user-${org}`, token: await tokenFor({ org }) };
+
+    // Act
+    const [answer] = invokeBundle(outdir, caller, [{ routeKey: 'GET /api/openapi.json', path: '/api/openapi.json' }]);
+
+    // Assess: the same document as the source builds
+    expect(answer?.statusCode, answer?.body).toBe(200);
+    expect(JSON.parse(answer?.body ?? '{}')).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
   });
 });
