@@ -16,6 +16,7 @@ import { authorize, type Principal, principalFromRequest } from './auth';
 // Type only: a function without POST routes does not carry the idempotency store in its bundle.
 import type { IdempotentRunner } from '../adapters/dynamodb/idempotency';
 import { idempotencyKeyOf } from './idempotency-key';
+import { builtOnFirstUse } from './first-use';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -130,12 +131,13 @@ export interface HttpHandlerOptions {
  */
 export function createHttpHandler<Group extends HandlerGroup>(requests: GroupRequests<Group>, operations: GroupOperations<Group>, options: HttpHandlerOptions = {}) {
   const { group } = requests;
-  const byRouteKey = new Map<string, { route: RouteDefinition; contract: RequestContract; run: OperationHandler<OperationId> }>();
+  const byRouteKey = new Map<string, { route: RouteDefinition; contract: () => RequestContract; run: OperationHandler<OperationId> }>();
   for (const route of routesOfGroup(group)) {
     const run = (operations as Record<string, OperationHandler<OperationId>>)[route.operationId];
     if (!run) throw new Error(`handler group ${group} has no operation ${route.operationId}`);
-    const contract = (requests.operations as Record<string, RequestContract | undefined>)[route.operationId];
-    if (!contract) throw new Error(`handler group ${group} has no request contract for ${route.operationId}`);
+    if (!(route.operationId in requests.operations)) throw new Error(`handler group ${group} has no request contract for ${route.operationId}`);
+    // Read by the route's first request: a contract may build its schemas then (see first-use.ts).
+    const contract = builtOnFirstUse(() => (requests.operations as Record<string, RequestContract>)[route.operationId] as RequestContract);
     byRouteKey.set(routeKey(route), { route, contract, run });
   }
 
@@ -148,7 +150,7 @@ export function createHttpHandler<Group extends HandlerGroup>(requests: GroupReq
       logger.appendKeys({ org_id: caller.orgId, sub: caller.sub });
       authorize(caller, entry.route.access);
     }
-    const request = parseRequest(entry.contract, event) as OperationRequest<OperationId>;
+    const request = parseRequest(entry.contract(), event) as OperationRequest<OperationId>;
     // Every SDK call of the operation obeys this deadline, inside API Gateway's 30 s (see commons/deadline).
     const deadline = requestDeadline(context.getRemainingTimeInMillis());
     const run = () => withinDeadline(deadline, () => entry.run(request, { caller, requestId: context.awsRequestId }));

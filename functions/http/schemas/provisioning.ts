@@ -4,6 +4,7 @@ import type * as model from '../../core/plans/model';
 import { PRIVILEGE_WORD, PRIVILEGES, privilegeOf } from '../../core/postgres/privileges';
 import { roleLabelProblem } from '../../core/postgres/role-name';
 import { identifierProblem, parseScope } from '../../core/postgres/identifiers';
+import { builtOnFirstUse } from '../first-use';
 import { type Holds, nameText, pathName, resourceParams, type Same, uuid } from './common';
 
 // The answers' types, for the tests that read them; their schemas are in `responses.ts`.
@@ -19,7 +20,8 @@ const refuseProblem = (problemOf: (value: string) => string | undefined, prefix 
 const unknownPrivilege = `must be one of: ${PRIVILEGES.join(', ')}`;
 
 /** A privilege word, read by the core's rule; the pattern is there for the OpenAPI document. */
-const privilege = z.pipe(
+const privilege = () =>
+  z.pipe(
   z.string().check(z.maxLength(32), z.regex(PRIVILEGE_WORD, unknownPrivilege)),
   z.transform((value: string, payload) => {
     const found = privilegeOf(value);
@@ -28,7 +30,8 @@ const privilege = z.pipe(
   }),
 );
 
-const scope = z.string().check(
+const scope = () =>
+  z.string().check(
   z.minLength(1),
   z.maxLength(260),
   z.superRefine((value, ctx) => {
@@ -41,18 +44,18 @@ const scope = z.string().check(
   z.meta({ description: '`database` or `database.schema` (schema defaults to `public`); quote a name with a dot: `db."my.schema"`', example: 'app.public' }),
 );
 
-const planFields = {
+const planFields = () => ({
   role: nameText('role', 128).check(
     refuseProblem(roleLabelProblem),
     z.meta({ description: 'The short label the role name is derived from', example: 'ro' }),
   ),
   type: z._default(z.enum(['managed', 'external'], 'type must be managed or external'), 'managed'),
-  privileges: z._default(z.array(privilege).check(z.maxLength(9)), []),
-  scopes: z._default(z.array(scope).check(z.maxLength(1000)), []),
+  privileges: z._default(z.array(privilege()).check(z.maxLength(9)), []),
+  scopes: z._default(z.array(scope()).check(z.maxLength(1000)), []),
   // Sent to PostgreSQL as a parameter: a NUL there would come back as its error text, in a 200.
   source_role: z.optional(z.string().check(refuseProblem(identifierProblem, 'source_role '))),
   rotate_password: z._default(z.boolean(), false),
-};
+});
 
 type PlanFields = { type: 'managed' | 'external'; privileges: string[]; scopes: string[]; source_role?: string | undefined };
 
@@ -69,15 +72,17 @@ const checkPlanKind = z.superRefine((value: PlanFields, ctx) => {
   }
 });
 
-export const planRequest = z.object(planFields).check(checkPlanKind, z.meta({ id: 'PlanRequest' }));
+export const planRequest = builtOnFirstUse(() => z.object(planFields()).check(checkPlanKind, z.meta({ id: 'PlanRequest' })));
 
-export const batchPlanRequest = z
-  .object({
-    items: z
-      .array(z.object({ resource_name: pathName('resource_name'), ...planFields }).check(checkPlanKind))
-      .check(z.minLength(1, 'at least one item'), z.maxLength(50, 'at most 50 items')),
-  })
-  .check(z.meta({ id: 'BatchPlanRequest' }));
+export const batchPlanRequest = builtOnFirstUse(() =>
+  z
+    .object({
+      items: z
+        .array(z.object({ resource_name: pathName('resource_name'), ...planFields() }).check(checkPlanKind))
+        .check(z.minLength(1, 'at least one item'), z.maxLength(50, 'at most 50 items')),
+    })
+    .check(z.meta({ id: 'BatchPlanRequest' })),
+);
 
 export const applyRequest = z
   .object({ sid: uuid.check(z.meta({ description: 'The sid of the plan to apply' })) })
@@ -95,8 +100,13 @@ export const batchApplyRequest = z
 export const provisioningRequests = {
   group: 'provisioning',
   operations: {
-    planResourceRole: { params: resourceParams, body: planRequest },
-    planResourceRoles: { body: batchPlanRequest },
+    // Getters: a body schema is built by the first request that needs it (see first-use.ts).
+    get planResourceRole() {
+      return { params: resourceParams, body: planRequest() };
+    },
+    get planResourceRoles() {
+      return { body: batchPlanRequest() };
+    },
     applyResourcePlan: { params: resourceParams, body: applyRequest },
     applyResourcePlans: { body: batchApplyRequest },
   },
@@ -104,7 +114,7 @@ export const provisioningRequests = {
 
 /** A request schema outputs exactly the core's input type. */
 export type SchemasMatchTheCore = [
-  Holds<Same<z.output<typeof planRequest>, model.PlanRequest>>,
-  Holds<Same<z.output<typeof batchPlanRequest>['items'][number], model.BatchPlanItem>>,
+  Holds<Same<z.output<ReturnType<typeof planRequest>>, model.PlanRequest>>,
+  Holds<Same<z.output<ReturnType<typeof batchPlanRequest>>['items'][number], model.BatchPlanItem>>,
   Holds<Same<z.output<typeof batchApplyRequest>['items'][number], model.ApplyItem>>,
 ];

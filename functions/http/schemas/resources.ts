@@ -7,6 +7,7 @@ import {
   type ResourceCreateInput,
   type ResourceInput,
 } from '../../core/resources/model';
+import { builtOnFirstUse } from '../first-use';
 import { type Holds, identifierText, namedRecord, nameText, pageQuery, pathName, resourceParams, type Same, uuid } from './common';
 
 /*
@@ -23,12 +24,14 @@ const count = z.number().check(z.int(), z.gte(0), z.lte(2_147_483_647));
 const roleTypes = CONNECTION_TYPES;
 
 /** Secret values are base64 strings or provider references (`_aws:…`, `_envjson:…`, `_vaultkv2:…`). */
-const secretMap = namedRecord('secret key', 256, z.string().check(z.maxLength(65_536))).check(
+const secretMap = () =>
+  namedRecord('secret key', 256, z.string().check(z.maxLength(65_536))).check(
   z.refine((value) => Object.keys(value).length <= 50, 'at most 50 secret keys'),
   z.meta({ description: 'Write-only. Keys like `envvar:PASS`; values base64 strings or provider references.' }),
 );
 
-const envVars = namedRecord('env var name', 256, z.string().check(z.maxLength(4096))).check(
+const envVars = () =>
+  namedRecord('env var name', 256, z.string().check(z.maxLength(4096))).check(
   z.refine((value) => Object.keys(value).length <= 100, 'at most 100 environment variables'),
   z.meta({
     description:
@@ -43,10 +46,10 @@ const envVars = namedRecord('env var name', 256, z.string().check(z.maxLength(40
 );
 
 /** The optional connection settings of seed 001; every one has a zero-value default. */
-const roleSettings = {
+const roleSettings = () => ({
   subtype: z.optional(nameText('subtype', 64)),
   command: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(100))),
-  secret: z.optional(secretMap),
+  secret: z.optional(secretMap()),
   agent_id: z.optional(uuid),
   access_max_duration: z.optional(count),
   attributes: z.optional(nameList('attribute')),
@@ -62,33 +65,34 @@ const roleSettings = {
   redact_types: z.optional(nameList('redact type')),
   reviewers: z.optional(nameList('reviewer')),
   tags: z.optional(nameList('tag')),
-};
+});
 
 const roleType = () => z.enum(roleTypes, `type must be one of: ${roleTypes.join(', ')}`);
 
-export const roleInput = z
-  .object({ name: pathName('role name'), type: roleType(), ...roleSettings })
-  .check(z.meta({ id: 'RoleRequest' }));
+export const roleInput = builtOnFirstUse(() =>
+  z.object({ name: pathName('role name'), type: roleType(), ...roleSettings() }).check(z.meta({ id: 'RoleRequest' })),
+);
 
 /** PUT of a role: the name comes from the path and cannot change. */
-export const roleUpdateInput = z
-  .object({ name: z.optional(pathName('role name')), type: roleType(), ...roleSettings })
-  .check(z.meta({ id: 'RoleUpdateRequest' }));
+export const roleUpdateInput = builtOnFirstUse(() =>
+  z.object({ name: z.optional(pathName('role name')), type: roleType(), ...roleSettings() }).check(z.meta({ id: 'RoleUpdateRequest' })),
+);
 
-const resourceFields = {
+const resourceFields = () => ({
   name: pathName('name').check(z.meta({ example: 'my-postgres' })),
   type: nameText('type', 64).check(z.meta({ example: 'database' })),
   subtype: z.optional(nameText('subtype', 64).check(z.meta({ description: 'Defaults to `type`', example: 'postgres' }))),
-  env_vars: envVars,
+  env_vars: envVars(),
   agent_id: z.optional(uuid),
-};
+});
 
 const MAX_ROLES_PER_CREATE = 99;
 
-export const resourceCreateInput = z
+export const resourceCreateInput = builtOnFirstUse(() =>
+  z
   .object({
-    ...resourceFields,
-    roles: z.optional(z.array(roleInput).check(z.maxLength(MAX_ROLES_PER_CREATE, `at most ${MAX_ROLES_PER_CREATE} roles in one request`))),
+    ...resourceFields(),
+    roles: z.optional(z.array(roleInput()).check(z.maxLength(MAX_ROLES_PER_CREATE, `at most ${MAX_ROLES_PER_CREATE} roles in one request`))),
   })
   .check(
     z.superRefine((value, ctx) => {
@@ -101,9 +105,10 @@ export const resourceCreateInput = z
       });
     }),
     z.meta({ id: 'ResourceRequest' }),
-  );
+  ),
+);
 
-export const resourceUpdateInput = z.object(resourceFields).check(z.meta({ id: 'ResourceUpdateRequest' }));
+export const resourceUpdateInput = builtOnFirstUse(() => z.object(resourceFields()).check(z.meta({ id: 'ResourceUpdateRequest' })));
 
 export const roleParams = z.object({ name: pathName('resource name'), role: pathName('role name') });
 
@@ -115,21 +120,30 @@ export const resourceListQuery = z.extend(pageQuery, {
 export const resourceRequests = {
   group: 'resources',
   operations: {
-    createResource: { body: resourceCreateInput },
+    // Getters: a body schema is built by the first request that needs it (see builtOnFirstUse).
+    get createResource() {
+      return { body: resourceCreateInput() };
+    },
     listResources: { query: resourceListQuery },
     getResource: { params: resourceParams },
-    updateResource: { params: resourceParams, body: resourceUpdateInput },
+    get updateResource() {
+      return { params: resourceParams, body: resourceUpdateInput() };
+    },
     deleteResource: { params: resourceParams },
-    createRole: { params: resourceParams, body: roleInput },
-    updateRole: { params: roleParams, body: roleUpdateInput },
+    get createRole() {
+      return { params: resourceParams, body: roleInput() };
+    },
+    get updateRole() {
+      return { params: roleParams, body: roleUpdateInput() };
+    },
     deleteRole: { params: roleParams },
     revealRoleCredentials: { params: roleParams },
   },
 } as const satisfies GroupRequests<'resources'>;
 
 export type SchemasMatchTheCore = [
-  Holds<Same<z.output<typeof roleInput>, ConnectionInput>>,
-  Holds<Same<z.output<typeof roleUpdateInput>, ConnectionUpdateInput>>,
-  Holds<Same<z.output<typeof resourceCreateInput>, ResourceCreateInput>>,
-  Holds<Same<z.output<typeof resourceUpdateInput>, ResourceInput>>,
+  Holds<Same<z.output<ReturnType<typeof roleInput>>, ConnectionInput>>,
+  Holds<Same<z.output<ReturnType<typeof roleUpdateInput>>, ConnectionUpdateInput>>,
+  Holds<Same<z.output<ReturnType<typeof resourceCreateInput>>, ResourceCreateInput>>,
+  Holds<Same<z.output<ReturnType<typeof resourceUpdateInput>>, ResourceInput>>,
 ];

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { planRequest } from '../../../../functions/http/schemas/provisioning';
 
 const issuesOf = (body: unknown) => {
-  const parsed = planRequest.safeParse(body);
+  const parsed = planRequest().safeParse(body);
   return parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 };
 
 describe('planRequest', () => {
   it('reads privileges by the core rule: any ASCII case, spaces around, in the order given', () => {
     // Act
-    const parsed = planRequest.parse({ role: 'ro', privileges: [' select', 'Execute '], scopes: ['app'] });
+    const parsed = planRequest().parse({ role: 'ro', privileges: [' select', 'Execute '], scopes: ['app'] });
 
     // Assess
     expect(parsed).toEqual({ role: 'ro', type: 'managed', privileges: ['SELECT', 'EXECUTE'], scopes: ['app'], rotate_password: false });
