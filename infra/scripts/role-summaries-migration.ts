@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { summariesOf, toResourceRecord } from '../../functions/adapters/dynamodb/resource-items';
 import { ResourceStore } from '../../functions/adapters/dynamodb/resource-store';
-import { keys, transactionFits } from '../../functions/adapters/dynamodb/table';
+import { transactionFits } from '../../functions/adapters/dynamodb/table';
 import { toConnectionSummary } from '../../functions/core/resources/model';
+import { itemsOf, orgOf, updatedIfUnchanged } from './scan';
 
 export interface RoleSummaryCounts {
   /** Resource items read. */
@@ -35,56 +35,35 @@ interface MigrationOptions {
 export async function summarizeStoredRoles({ client, tableName, orgId }: MigrationOptions): Promise<RoleSummaryCounts> {
   const counts: RoleSummaryCounts = { scanned: 0, summarized: 0, already_summarized: 0, too_large: 0, changed_concurrently: 0 };
   const store = new ResourceStore(client, tableName);
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: `#entity = :resource${orgId === undefined ? '' : ' AND pk = :pk'}`,
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':resource': 'resource', ...(orgId === undefined ? {} : { ':pk': keys.partition(orgId) }) },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      counts.scanned++;
-      const resource = toResourceRecord(item);
-      if (summariesOf(resource)) {
-        counts.already_summarized++;
-        continue;
-      }
-      const org = String(item.pk).replace(/^ORG#/, '');
-      const connections = (await store.getConnectionsOf(org, [resource])).get(resource.id) ?? [];
-      const summaries = Object.fromEntries(connections.map((connection) => [connection.name, toConnectionSummary(connection)]));
-      const summarized = { ...resource, connection_summaries: summaries };
-      if (!summariesOf(summarized)) {
-        // A role listed but not read as the resource's: changed since the scan read the resource.
-        counts.changed_concurrently++;
-        continue;
-      }
-      // The item as it is, with the summaries: its size is what DynamoDB would count after the update.
-      if (!transactionFits([{ label: resource.name, item: { ...item, role_views: summaries } }])) {
-        counts.too_large++;
-        continue;
-      }
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: 'SET role_views = :views',
-            ConditionExpression: 'version = :version AND attribute_not_exists(role_views)',
-            ExpressionAttributeValues: { ':views': summaries, ':version': resource.version },
-          }),
-        );
-        counts.summarized++;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        counts.changed_concurrently++;
-      }
+  for await (const item of itemsOf(client, tableName, ['resource'], orgId)) {
+    counts.scanned++;
+    const resource = toResourceRecord(item);
+    if (summariesOf(resource)) {
+      counts.already_summarized++;
+      continue;
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    const connections = (await store.getConnectionsOf(orgOf(item), [resource])).get(resource.id) ?? [];
+    const summaries = Object.fromEntries(connections.map((connection) => [connection.name, toConnectionSummary(connection)]));
+    const summarized = { ...resource, connection_summaries: summaries };
+    if (!summariesOf(summarized)) {
+      // A role listed but not read as the resource's: changed since the scan read the resource.
+      counts.changed_concurrently++;
+      continue;
+    }
+    // The item as it is, with the summaries: its size is what DynamoDB would count after the update.
+    if (!transactionFits([{ label: resource.name, item: { ...item, role_views: summaries } }])) {
+      counts.too_large++;
+      continue;
+    }
+    const updated = await updatedIfUnchanged(client, {
+      TableName: tableName,
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: 'SET role_views = :views',
+      ConditionExpression: 'version = :version AND attribute_not_exists(role_views)',
+      ExpressionAttributeValues: { ':views': summaries, ':version': resource.version },
+    });
+    if (updated) counts.summarized++;
+    else counts.changed_concurrently++;
+  }
   return counts;
 }

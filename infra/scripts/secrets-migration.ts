@@ -1,10 +1,9 @@
-import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toConnectionRecord, toResourceRecord } from '../../functions/adapters/dynamodb/resource-items';
-import { keys } from '../../functions/adapters/dynamodb/table';
 import { sealConnectionSecret, sealResourceSecrets } from '../../functions/core/resources/secrets';
 import { isCredentialEnvVar } from '../../functions/core/resources/model';
 import { isSealed, type SecretSealer } from '../../functions/core/secrets';
+import { itemsOf, orgOf, updatedIfUnchanged } from './scan';
 
 export interface MigrationCounts {
   /** Resource and role items read. */
@@ -36,58 +35,38 @@ const notSealed = (value: string) => !isSealed(value);
  */
 export async function encryptStoredSecrets({ client, tableName, sealer, orgId }: MigrationOptions): Promise<MigrationCounts> {
   const counts: MigrationCounts = { scanned: 0, encrypted: 0, already_encrypted: 0, changed_concurrently: 0 };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: `#entity IN (:resource, :role)${orgId === undefined ? '' : ' AND pk = :pk'}`,
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':resource': 'resource', ':role': 'role', ...(orgId === undefined ? {} : { ':pk': keys.partition(orgId) }) },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      counts.scanned++;
-      const org = String(item.pk).replace(/^ORG#/, '');
-      const { attribute, identity, before, after } =
-        item.entity === 'resource'
-          ? await (async () => {
-              const resource = toResourceRecord(item);
-              const credentials = Object.fromEntries(Object.entries(resource.env_vars ?? {}).filter(([key, value]) => isCredentialEnvVar(key, value)));
-              const sealed = await sealResourceSecrets(sealer, org, { ...resource, env_vars: credentials }, notSealed);
-              return { attribute: 'env_vars', identity: { name: 'id', value: resource.id }, before: credentials, after: sealed.env_vars };
-            })()
-          : await (async () => {
-              const connection = toConnectionRecord(item);
-              const sealed = await sealConnectionSecret(sealer, org, { ...connection, secret: connection.secret ?? {} }, notSealed);
-              return { attribute: 'secret', identity: { name: 'resource_id', value: connection.resource_id }, before: connection.secret ?? {}, after: sealed.secret };
-            })();
-      const changed = Object.keys(before).filter((key) => before[key] !== after[key]);
-      counts.already_encrypted += Object.values(before).filter(isSealed).length;
-      if (changed.length === 0) continue;
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: `SET ${changed.map((_, index) => `#attr.#k${index} = :sealed${index}`).join(', ')}`,
-            ConditionExpression: [`#identity = :identity`, ...changed.map((_, index) => `#attr.#k${index} = :clear${index}`)].join(' AND '),
-            ExpressionAttributeNames: { '#attr': attribute, '#identity': identity.name, ...Object.fromEntries(changed.map((key, index) => [`#k${index}`, key])) },
-            ExpressionAttributeValues: {
-              ':identity': identity.value,
-              ...Object.fromEntries(changed.flatMap((key, index) => [[`:sealed${index}`, after[key]], [`:clear${index}`, before[key]]])),
-            },
-          }),
-        );
-        counts.encrypted += changed.length;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        counts.changed_concurrently++;
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of itemsOf(client, tableName, ['resource', 'role'], orgId)) {
+    counts.scanned++;
+    const org = orgOf(item);
+    const { attribute, identity, before, after } =
+      item.entity === 'resource'
+        ? await (async () => {
+            const resource = toResourceRecord(item);
+            const credentials = Object.fromEntries(Object.entries(resource.env_vars ?? {}).filter(([key, value]) => isCredentialEnvVar(key, value)));
+            const sealed = await sealResourceSecrets(sealer, org, { ...resource, env_vars: credentials }, notSealed);
+            return { attribute: 'env_vars', identity: { name: 'id', value: resource.id }, before: credentials, after: sealed.env_vars };
+          })()
+        : await (async () => {
+            const connection = toConnectionRecord(item);
+            const sealed = await sealConnectionSecret(sealer, org, { ...connection, secret: connection.secret ?? {} }, notSealed);
+            return { attribute: 'secret', identity: { name: 'resource_id', value: connection.resource_id }, before: connection.secret ?? {}, after: sealed.secret };
+          })();
+    const changed = Object.keys(before).filter((key) => before[key] !== after[key]);
+    counts.already_encrypted += Object.values(before).filter(isSealed).length;
+    if (changed.length === 0) continue;
+    const updated = await updatedIfUnchanged(client, {
+      TableName: tableName,
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: `SET ${changed.map((_, index) => `#attr.#k${index} = :sealed${index}`).join(', ')}`,
+      ConditionExpression: [`#identity = :identity`, ...changed.map((_, index) => `#attr.#k${index} = :clear${index}`)].join(' AND '),
+      ExpressionAttributeNames: { '#attr': attribute, '#identity': identity.name, ...Object.fromEntries(changed.map((key, index) => [`#k${index}`, key])) },
+      ExpressionAttributeValues: {
+        ':identity': identity.value,
+        ...Object.fromEntries(changed.flatMap((key, index) => [[`:sealed${index}`, after[key]], [`:clear${index}`, before[key]]])),
+      },
+    });
+    if (updated) counts.encrypted += changed.length;
+    else counts.changed_concurrently++;
+  }
   return counts;
 }

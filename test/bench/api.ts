@@ -59,7 +59,7 @@ function rows(label: string, api: LoadFigures, bare: LoadFigures, bareName: stri
  * (`npm start`, see run.ts): its handlers do not share this process's event loop with the load
  * generator, as a client and a server never do.
  */
-export async function benchApi(stack: StackInfo & { dynamodbEndpoint: string }): Promise<BenchRow[]> {
+export async function benchApi(stack: StackInfo): Promise<BenchRow[]> {
   const headers = { authorization: `Bearer ${stack.admin_token}`, 'content-type': 'application/json' };
   const seed = await fetch(`${stack.api_url}/resources`, {
     method: 'POST',
@@ -69,7 +69,7 @@ export async function benchApi(stack: StackInfo & { dynamodbEndpoint: string }):
   if (seed.status !== 201 && seed.status !== 409) throw new Error(`could not seed the bench resource: ${seed.status}`);
 
   const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({ endpoint: `http://127.0.0.1:${stack.ports.dynamodb}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
   // Each load right before its baseline: the machine's other load drifts less between the two.
   const get = await loadApi({ url: `${stack.api_url}/resources/bench-db`, headers });

@@ -52,7 +52,7 @@ if (runs('bundles')) rows.push(...(await benchBundles()));
 if (runs('api')) {
   const separate = await startSeparateStack();
   try {
-    rows.push(...(await medianOfRuns(RUNS, () => benchApi({ ...separate.info, dynamodbEndpoint: `http://127.0.0.1:${separate.info.ports.dynamodb}` }))));
+    rows.push(...(await medianOfRuns(RUNS, () => benchApi(separate.info))));
   } finally {
     await separate.stop();
   }
@@ -71,7 +71,7 @@ if (needsStack) {
       await cleanUpProvisioningBench(stack.info);
     }
     if (runs('jobs')) rows.push(...(await atEachLatency(stack.info, () => benchJobs(stack.info))));
-    if (runs('secrets')) rows.push(...(await benchSecrets({ ...stack.info, dir, dynamodbEndpoint: `http://127.0.0.1:${dynamodb}` })));
+    if (runs('secrets')) rows.push(...(await benchSecrets({ ...stack.info, dir })));
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });

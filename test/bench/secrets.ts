@@ -60,14 +60,14 @@ async function timed(url: string, token: string): Promise<number> {
  * clear. Listing never decrypts (env vars are masked and connections show only their keys), so its
  * ratio is the price of bigger items; a reveal decrypts three values.
  */
-export async function benchSecrets(stack: StackInfo & { dir: string; dynamodbEndpoint: string }): Promise<BenchRow[]> {
+export async function benchSecrets(stack: StackInfo & { dir: string }): Promise<BenchRow[]> {
   const key = await loadOrCreateSigningKey(join(stack.dir, 'jwt-key.json'));
   const tokenOf = (org: string) => mintToken(key, stack.issuer, { org, groups: ['admin'], sub: 'bench', email: 'bench@example.com' });
   const [sealedOrg, clearOrg] = [`bench-sealed-${Date.now()}`, `bench-clear-${Date.now()}`];
   const [sealedToken, clearToken] = await Promise.all([tokenOf(sealedOrg), tokenOf(clearOrg)]);
   await seed(stack.api_url, sealedToken);
   await seed(stack.api_url, clearToken);
-  const client = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${stack.ports.dynamodb}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await writeInClear(DynamoDBDocumentClient.from(client), clearOrg);
   client.destroy();
 
